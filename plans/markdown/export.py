@@ -1,0 +1,159 @@
+"""Write a plan in the exact format of `fix-plan-template.md`.
+
+Blocks are joined by one blank line, as in the template; a blank field is written as the
+template's placeholder, and tables are aligned the way the template aligns them.
+"""
+
+from django.utils import timezone
+
+from plans.markdown import format as fmt
+from plans.markdown.document import CheckItem, LogRow, PlanDocument, StepData
+from plans.models import PhaseStatus, Priority, Status
+
+
+def render_plan(doc: PlanDocument) -> str:
+    blocks: list[str] = []
+    blocks += _header(doc)
+    blocks += _section(fmt.SECTION_OVERVIEW, [doc.overview.strip()])
+    blocks += _section(fmt.SECTION_PREREQUISITES, [_checklist(doc.prerequisites)])
+    blocks.append(f"## {fmt.SECTION_STEPS}")
+    for number, step in enumerate(doc.steps, start=1):
+        blocks += _step(number, step, doc.variables)
+    blocks += _rollback(doc)
+    blocks += [
+        f"## {fmt.SECTION_VERIFICATION}",
+        f"### {fmt.SUBSECTION_SUCCESS}",
+        _checklist(doc.success_criteria),
+        f"### {fmt.SUBSECTION_MONITORING}",
+        render_table(
+            fmt.MONITORING_COLUMNS,
+            [(m.metric, m.expected_value, m.alert_threshold) for m in doc.metrics],
+        ),
+        f"## {fmt.SECTION_COMMUNICATION}",
+        f"### {fmt.SUBSECTION_STAKEHOLDERS}",
+        render_table(
+            fmt.STAKEHOLDER_COLUMNS,
+            [(s.stakeholder, s.update_method, s.when) for s in doc.stakeholders],
+        ),
+        f"### {fmt.SUBSECTION_POST_MORTEM}",
+        _checklist(doc.post_mortem),
+        f"## {fmt.SECTION_TIMELINE}",
+        render_table(
+            fmt.TIMELINE_COLUMNS,
+            [
+                (p.phase, p.target_time, p.actual_time, PhaseStatus(p.status).label)
+                for p in doc.phases
+            ],
+        ),
+    ]
+    blocks += _section(fmt.SECTION_NOTES, [doc.notes.strip()])
+    blocks += [
+        "---",
+        f"## {fmt.SECTION_LOG}",
+        render_table(fmt.LOG_COLUMNS, [_log_row(entry) for entry in doc.log]),
+    ]
+    return "\n\n".join(block for block in blocks if block) + "\n"
+
+
+def _header(doc: PlanDocument) -> list[str]:
+    if doc.spec_title:
+        spec = f"[{doc.spec_title}]({doc.spec_link or doc.spec_title})"
+    else:
+        spec = doc.spec_link or "[spec.md](spec.md)"
+    lines = [
+        f"**Issue:** {_or_placeholder(doc.issue_id, 'issue_id')}",
+        f"**Spec:** {spec}",
+        f"**Author:** {_or_placeholder(doc.author, 'author')}",
+        f"**Created:** {doc.created.isoformat()}",
+        f"**Priority:** {Priority(doc.priority).label}",
+        f"**Status:** {Status(doc.status).label}",
+    ]
+    return [fmt.TITLE_PREFIX + _or_placeholder(doc.fix_name, "fix_name"), "\n".join(lines)]
+
+
+def _section(title: str, body: list[str]) -> list[str]:
+    return [f"## {title}", *body]
+
+
+def _step(number: int, step: StepData, variables: dict[str, str]) -> list[str]:
+    blocks = [f"### Step {number}: {step.title}"]
+    if step.timeline:
+        blocks.append(f"**Timeline:** {step.timeline}")
+    if step.files:
+        blocks += ["**Files to modify:**", "\n".join(f"- `{path}`" for path in step.files)]
+    if step.tasks:
+        tasks = [CheckItem(fmt.fill_variables(t.text, variables), t.done) for t in step.tasks]
+        blocks += ["**Tasks:**", _checklist(tasks)]
+    if step.has_code:
+        blocks += ["**Code Changes:**", render_fence(step.code_language, step.code)]
+    if step.test_commands:
+        commands = fmt.fill_variables(step.test_commands, variables)
+        blocks += ["**Test Commands:**", render_fence(step.test_commands_language, commands)]
+    return blocks
+
+
+def _rollback(doc: PlanDocument) -> list[str]:
+    commit = _or_placeholder(doc.revert_commit, "revert_commit")
+    cache_keys = _or_placeholder(doc.cache_keys, "cache_keys")
+    channel = _or_placeholder(doc.notification_channel, "notification_channel")
+    actions = "\n".join(
+        [
+            f"1. **Immediate:** Revert commit `{commit}`",
+            f"2. **Database:** {doc.database_rollback}",
+            f"3. **Cache:** Clear cache keys: `{cache_keys}`",
+            f"4. **Notify:** Alert team via {channel}",
+        ]
+    )
+    blocks = [f"## {fmt.SECTION_ROLLBACK}", fmt.ROLLBACK_INTRO, actions]
+    if doc.rollback_command:
+        command = fmt.fill_variables(doc.rollback_command, doc.variables)
+        blocks += ["**Rollback command:**", render_fence(doc.rollback_language, command)]
+    return blocks
+
+
+def _checklist(items: list[CheckItem]) -> str:
+    return "\n".join(f"- [{'x' if item.done else ' '}] {item.text}" for item in items)
+
+
+def _log_row(entry: LogRow) -> tuple[str, str]:
+    update = f"{entry.update} (@{entry.author})" if entry.author else entry.update
+    return timezone.localtime(entry.logged_at).strftime(fmt.TIME_FORMAT), update
+
+
+def _or_placeholder(value: str, name: str) -> str:
+    return value if value else fmt.PLACEHOLDER[name]
+
+
+def render_fence(language: str, body: str) -> str:
+    # A fence longer than any backtick run inside keeps the block closed where it should be.
+    longest = max((len(run) for run in _backtick_runs(body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{body}\n{fence}" if body else f"{fence}{language}\n{fence}"
+
+
+def _backtick_runs(text: str):
+    run = ""
+    for char in text:
+        if char == "`":
+            run += char
+        elif run:
+            yield run
+            run = ""
+    if run:
+        yield run
+
+
+def render_table(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = [
+        max([3, len(title), *(len(row[i]) for row in cells)]) for i, title in enumerate(columns)
+    ]
+
+    def line(values) -> str:
+        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + " |"
+
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+def _cell(value: str) -> str:
+    return value.replace("\n", " ").replace("|", "\\|")

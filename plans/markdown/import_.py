@@ -1,0 +1,675 @@
+"""Read a fix plan written in the template's format, by FixTracker or by hand.
+
+`parse_plan` returns the document and a list of warnings. It accepts what people really
+write (dropped blank lines, CRLF, ticked `[X]`, placeholders left in, steps added or
+removed, extra sections) and keeps text it does not recognise by appending it to Notes.
+What it cannot read as a plan raises `PlanFormatError` with the line number.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils import timezone
+
+from plans.markdown import format as fmt
+from plans.markdown.blocks import (
+    LIST_RE,
+    Block,
+    Line,
+    PlanFormatError,
+    parse_blocks,
+    split_lines,
+)
+from plans.markdown.document import (
+    VARIABLE_FIELDS,
+    CheckItem,
+    LogRow,
+    MetricRow,
+    PhaseRow,
+    PlanDocument,
+    StakeholderRow,
+    StepData,
+)
+from plans.models import (
+    ChecklistItem,
+    MonitoringMetric,
+    PhaseStatus,
+    Plan,
+    Priority,
+    ProgressLogEntry,
+    StakeholderUpdate,
+    Status,
+    Step,
+    StepFile,
+    StepTask,
+    TimelinePhase,
+)
+
+__all__ = ["ImportResult", "PlanFormatError", "parse_plan"]
+
+CHECKBOX_RE = re.compile(r"^\[(?P<mark>[ xX])\]\s*(?P<text>.*)$")
+STEP_RE = re.compile(
+    r"^Step\s+(?P<number>\d+)\s*[:.)\-\u2013\u2014]?\s*(?P<title>.*)$", re.IGNORECASE
+)
+SPEC_RE = re.compile(r"^\[(?P<title>[^\]]*)\]\((?P<link>[^)]*)\)$")
+ROLLBACK_ITEM_RE = re.compile(r"^\*\*(?P<name>[^*]+?):\*\*\s*(?P<value>.*)$")
+SEPARATOR_CELL_RE = re.compile(r"^:?-+:?$")
+
+PRIORITY_WORDS = {"critical": "P0", "high": "P1", "medium": "P2", "low": "P3"}
+STATUS_WORDS = {label.lower(): value for value, label in Status.choices}
+PHASE_WORDS = {
+    "": PhaseStatus.NOT_STARTED,
+    "not started": PhaseStatus.NOT_STARTED,
+    "pending": PhaseStatus.NOT_STARTED,
+    "todo": PhaseStatus.NOT_STARTED,
+    "in progress": PhaseStatus.IN_PROGRESS,
+    "started": PhaseStatus.IN_PROGRESS,
+    "ongoing": PhaseStatus.IN_PROGRESS,
+    "done": PhaseStatus.DONE,
+    "complete": PhaseStatus.DONE,
+    "completed": PhaseStatus.DONE,
+    "finished": PhaseStatus.DONE,
+}
+TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+@dataclass
+class ImportResult:
+    document: PlanDocument
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_plan(text: str, *, now: datetime.datetime | None = None) -> ImportResult:
+    return _Importer(now or timezone.now()).parse(text)
+
+
+@dataclass
+class _Section:
+    title: str
+    line: int
+    lines: list[Line]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("*", "").strip().rstrip(":").split()).casefold()
+
+
+def _value(text: str) -> str:
+    """A field's value, with the template's own {{PLACEHOLDER}} read as "not filled in"."""
+    text = text.strip()
+    return "" if fmt.PLACEHOLDER_RE.match(text) else text
+
+
+class _Importer:
+    def __init__(self, now: datetime.datetime):
+        self.now = now
+        self.doc = PlanDocument(log=[])
+        self.warnings: list[str] = []
+        self.kept: list[str] = []
+
+    # -- entry point -------------------------------------------------------------------
+
+    def parse(self, text: str) -> ImportResult:
+        lines = split_lines(text)
+        title_index = next((i for i, line in enumerate(lines) if line.text.strip()), None)
+        if title_index is None:
+            raise PlanFormatError(1, "the file is empty; expected a fix plan")
+        title = lines[title_index]
+        if not title.text.startswith(fmt.TITLE_PREFIX.rstrip()):
+            raise PlanFormatError(
+                title.number,
+                "this is not a fix plan: expected the title "
+                f"'{fmt.TITLE_PREFIX}<fix name>', found {title.text[:60]!r}",
+            )
+        self.doc.fix_name = self._checked(
+            Plan, "fix_name", _value(title.text[len(fmt.TITLE_PREFIX.rstrip()) :]), title.number
+        )
+        header, sections = self._split_sections(lines[title_index + 1 :])
+        self._parse_header(header)
+        seen: set[str] = set()
+        parsers = {
+            _norm(fmt.SECTION_OVERVIEW): self._parse_overview,
+            _norm(fmt.SECTION_PREREQUISITES): self._parse_prerequisites,
+            _norm(fmt.SECTION_STEPS): self._parse_steps,
+            _norm(fmt.SECTION_ROLLBACK): self._parse_rollback,
+            _norm(fmt.SECTION_VERIFICATION): self._parse_verification,
+            _norm(fmt.SECTION_COMMUNICATION): self._parse_communication,
+            _norm(fmt.SECTION_TIMELINE): self._parse_timeline,
+            _norm(fmt.SECTION_NOTES): self._parse_notes,
+            _norm(fmt.SECTION_LOG): self._parse_log,
+        }
+        for section in sections:
+            key = _norm(section.title)
+            parser = parsers.get(key)
+            if parser is None or key in seen:
+                why = "appears twice" if key in seen else "is not part of the template"
+                self._keep(section.line, f"## {section.title}", _raw(section.lines), why)
+                continue
+            seen.add(key)
+            parser(section)
+        missing = [title for title in fmt.SECTIONS if _norm(title) not in seen]
+        if missing:
+            self.warnings.append("sections not in the file, left empty: " + ", ".join(missing))
+        self._recover_variables()
+        self._append_kept_to_notes()
+        if not self.doc.log:
+            self.doc.log = [LogRow(self.now, "Plan imported")]
+        return ImportResult(self.doc, self.warnings)
+
+    def _split_sections(self, lines: list[Line]) -> tuple[list[Line], list[_Section]]:
+        """Cut the file at its `## ` headings (not inside code blocks).
+
+        After `## Notes`, headings that are not the template's own stay inside the notes,
+        because notes are free Markdown and may have sections of their own.
+        """
+        known = {_norm(title) for title in fmt.SECTIONS}
+        header: list[Line] = []
+        sections: list[_Section] = []
+        in_notes = False
+        fence = None
+        for line in lines:
+            stripped = line.text.strip()
+            if fence is None and stripped.startswith(("```", "~~~")):
+                fence = stripped[:3]
+            elif fence is not None and stripped.startswith(fence) and set(stripped) == {fence[0]}:
+                fence = None
+            elif fence is None and line.text.startswith("## "):
+                title = line.text[3:].strip().strip("#").strip()
+                if not in_notes or _norm(title) in known:
+                    sections.append(_Section(title, line.number, []))
+                    in_notes = _norm(title) == _norm(fmt.SECTION_NOTES)
+                    continue
+            (sections[-1].lines if sections else header).append(line)
+        return header, sections
+
+    # -- header ------------------------------------------------------------------------
+
+    def _parse_header(self, lines: list[Line]) -> None:
+        handlers = {
+            "issue": self._header_issue,
+            "spec": self._header_spec,
+            "author": self._header_author,
+            "created": self._header_created,
+            "date": self._header_created,
+            "priority": self._header_priority,
+            "status": self._header_status,
+        }
+        for block in parse_blocks(lines):
+            handler = handlers.get(_norm(block.text)) if block.kind == "label" else None
+            if handler is None:
+                self._keep(block.line, "Header", block.raw, "is not a header field")
+            else:
+                handler(block)
+
+    def _header_issue(self, block: Block) -> None:
+        self.doc.issue_id = self._checked(Plan, "issue_id", _value(block.value), block.line)
+
+    def _header_author(self, block: Block) -> None:
+        self.doc.author = self._checked(Plan, "author", _value(block.value), block.line)
+
+    def _header_spec(self, block: Block) -> None:
+        value = block.value.strip()
+        match = SPEC_RE.match(value)
+        title, link = (match["title"], match["link"]) if match else ("", _value(value))
+        self.doc.spec_title = self._checked(Plan, "spec_title", title, block.line)
+        self.doc.spec_link = self._checked(Plan, "spec_link", link, block.line)
+
+    def _header_created(self, block: Block) -> None:
+        value = _value(block.value)
+        if not value:
+            self.doc.created = timezone.localdate(self.now)
+            self.warnings.append(f"line {block.line}: no Created date; set to today")
+            return
+        try:
+            self.doc.created = datetime.date.fromisoformat(value[:10])
+        except ValueError:
+            raise PlanFormatError(
+                block.line, f"expected a date like 2026-11-27 after Created, found {value!r}"
+            ) from None
+
+    def _header_priority(self, block: Block) -> None:
+        value = block.value.strip()
+        if "|" in value or not _value(value):
+            self.warnings.append(
+                f"line {block.line}: no priority chosen; set to {Priority.P2.label}"
+            )
+            return
+        code = value[:2].upper()
+        if code not in Priority.values:
+            code = PRIORITY_WORDS.get(_norm(value).strip("()"), "")
+        if not code:
+            options = ", ".join(Priority.labels)
+            raise PlanFormatError(
+                block.line, f"unknown priority {value!r}; expected one of {options}"
+            )
+        self.doc.priority = code
+
+    def _header_status(self, block: Block) -> None:
+        value = block.value.strip()
+        if "|" in value or not _value(value):
+            self.warnings.append(f"line {block.line}: no status chosen; set to Planning")
+            return
+        status = STATUS_WORDS.get(_norm(value))
+        if status is None:
+            options = ", ".join(Status.labels)
+            raise PlanFormatError(
+                block.line, f"unknown status {value!r}; expected one of {options}"
+            )
+        self.doc.status = status
+
+    # -- sections ----------------------------------------------------------------------
+
+    def _parse_overview(self, section: _Section) -> None:
+        self.doc.overview = _raw(section.lines)
+
+    def _parse_notes(self, section: _Section) -> None:
+        lines = list(section.lines)
+        while lines and not lines[-1].text.strip():
+            lines.pop()
+        # The template's `---` before the progress log closes the notes; it is not a note.
+        if lines and lines[-1].text.strip() == "---":
+            lines.pop()
+        self.doc.notes = _raw(lines)
+
+    def _parse_prerequisites(self, section: _Section) -> None:
+        self.doc.prerequisites = self._checklist_section(section, fmt.SECTION_PREREQUISITES)
+
+    def _checklist_section(self, section: _Section, where: str) -> list[CheckItem]:
+        items: list[CheckItem] = []
+        for block in parse_blocks(section.lines):
+            if block.kind == "list":
+                items += self._checklist(block, ChecklistItem, where)
+            else:
+                self._keep(block.line, where, block.raw, "is not a checklist item")
+        return items
+
+    def _parse_steps(self, section: _Section) -> None:
+        steps: list[StepData] = []
+        blocks = parse_blocks(section.lines)
+        step_blocks: list[Block] = []
+        heading: Block | None = None
+        for block in [*blocks, None]:
+            if block is None or (block.kind == "heading" and block.level == 3):
+                if heading is not None:
+                    steps.append(self._step(heading, step_blocks, len(steps) + 1))
+                heading, step_blocks = block, []
+            elif heading is None:
+                self._keep(block.line, fmt.SECTION_STEPS, block.raw, "is outside any step")
+            else:
+                step_blocks.append(block)
+        self.doc.steps = steps
+
+    def _step(self, heading: Block, blocks: list[Block], number: int) -> StepData:
+        match = STEP_RE.match(heading.text)
+        if match:
+            title = match["title"].strip()
+            if int(match["number"]) != number:
+                self.warnings.append(
+                    f"line {heading.line}: Step {match['number']} is step {number} "
+                    "of this plan and was renumbered"
+                )
+        else:
+            title = heading.text.strip()
+            self.warnings.append(
+                f"line {heading.line}: heading {heading.text!r} read as step {number}"
+            )
+        if not title:
+            raise PlanFormatError(heading.line, f"expected a title after 'Step {number}:'")
+        step = StepData(title=self._checked(Step, "title", title, heading.line))
+        where = f"Step {number}: {title}"
+        pending: Block | None = None  # a label waiting for its list or code block
+        for block in blocks:
+            name = _norm(block.text) if block.kind == "label" else ""
+            if pending is not None:
+                label, pending = _norm(pending.text), None
+                if label == "files to modify" and block.kind == "list":
+                    step.files = [
+                        self._checked(StepFile, "path", _strip_code(item.text), item.number)
+                        for item in block.items
+                    ]
+                    continue
+                if label == "tasks" and block.kind == "list":
+                    step.tasks = self._checklist(block, StepTask, where)
+                    continue
+                if label == "code changes" and block.kind == "fence":
+                    step.code_language = self._checked(
+                        Step, "code_language", block.text, block.line
+                    )
+                    step.code = block.value
+                    continue
+                if label == "test commands" and block.kind == "fence":
+                    step.test_commands_language = self._checked(
+                        Step, "test_commands_language", block.text, block.line
+                    )
+                    step.test_commands = block.value
+                    continue
+            if name == "timeline":
+                step.timeline = self._checked(Step, "timeline", block.value.strip(), block.line)
+            elif name in {"files to modify", "tasks", "code changes", "test commands"}:
+                if block.value.strip():
+                    self._keep(block.line, where, block.raw, "has text after its label")
+                pending = block
+            else:
+                self._keep(block.line, where, block.raw, "is not part of a step")
+        return step
+
+    def _parse_rollback(self, section: _Section) -> None:
+        doc = self.doc
+        doc.rollback_command = ""
+        pending: Block | None = None
+        for block in parse_blocks(section.lines):
+            if pending is not None and block.kind == "fence":
+                doc.rollback_language = self._checked(
+                    Plan, "rollback_language", block.text, block.line
+                )
+                doc.rollback_command = block.value
+                pending = None
+            elif block.kind == "label" and _norm(block.text) == "rollback command":
+                pending = block
+            elif block.kind == "paragraph" and block.raw.strip() == fmt.ROLLBACK_INTRO:
+                continue
+            elif block.kind == "list":
+                for item in block.items:
+                    self._rollback_action(item)
+            else:
+                self._keep(block.line, fmt.SECTION_ROLLBACK, block.raw, "is not a rollback field")
+
+    def _rollback_action(self, item: Line) -> None:
+        text = LIST_RE.match(item.text)["text"]
+        match = ROLLBACK_ITEM_RE.match(text)
+        name, value = (_norm(match["name"]), match["value"].strip()) if match else ("", "")
+        patterns = {
+            "immediate": ("revert_commit", r"Revert commit\s+`?(?P<v>[^`]*)`?"),
+            "database": ("database_rollback", r"(?P<v>.+)"),
+            "cache": ("cache_keys", r"Clear cache keys:\s*`?(?P<v>[^`]*)`?"),
+            "notify": ("notification_channel", r"Alert team via\s+(?P<v>.+)"),
+        }
+        if name in patterns:
+            attr, pattern = patterns[name]
+            found = re.fullmatch(pattern, value, re.IGNORECASE)
+            if found:
+                value = _value(found["v"])
+                setattr(self.doc, attr, self._checked(Plan, attr, value, item.number))
+                return
+        self._keep(item.number, fmt.SECTION_ROLLBACK, item.text, "is not one of its four actions")
+
+    def _parse_verification(self, section: _Section) -> None:
+        for title, blocks in self._subsections(section):
+            key = _norm(title)
+            if key == _norm(fmt.SUBSECTION_SUCCESS):
+                self.doc.success_criteria = self._checklist_blocks(blocks, title)
+            elif key == _norm(fmt.SUBSECTION_MONITORING):
+                rows = self._table_blocks(blocks, title, fmt.MONITORING_COLUMNS)
+                self.doc.metrics = [
+                    MetricRow(*self._checked_row(MonitoringMetric, line, cells))
+                    for line, cells in rows
+                ]
+            else:
+                self._keep_blocks(blocks, fmt.SECTION_VERIFICATION, title)
+
+    def _parse_communication(self, section: _Section) -> None:
+        for title, blocks in self._subsections(section):
+            key = _norm(title)
+            if key == _norm(fmt.SUBSECTION_STAKEHOLDERS):
+                rows = self._table_blocks(blocks, title, fmt.STAKEHOLDER_COLUMNS)
+                self.doc.stakeholders = [
+                    StakeholderRow(*self._checked_row(StakeholderUpdate, line, cells))
+                    for line, cells in rows
+                ]
+            elif key == _norm(fmt.SUBSECTION_POST_MORTEM):
+                self.doc.post_mortem = self._checklist_blocks(blocks, title)
+            else:
+                self._keep_blocks(blocks, fmt.SECTION_COMMUNICATION, title)
+
+    def _parse_timeline(self, section: _Section) -> None:
+        rows = self._table_blocks(
+            parse_blocks(section.lines), fmt.SECTION_TIMELINE, fmt.TIMELINE_COLUMNS
+        )
+        phases = []
+        for line, cells in rows:
+            phase, target, actual, status = self._checked_row(TimelinePhase, line, cells)
+            if _norm(status) not in PHASE_WORDS:
+                options = ", ".join(PhaseStatus.labels)
+                raise PlanFormatError(
+                    line, f"unknown phase status {status!r}; expected one of {options}"
+                )
+            phases.append(PhaseRow(phase, target, actual, PHASE_WORDS[_norm(status)]))
+        self.doc.phases = phases
+
+    def _parse_log(self, section: _Section) -> None:
+        blocks = parse_blocks(section.lines)
+        header = next((b for b in blocks if b.kind == "table"), None)
+        columns = fmt.LOG_COLUMNS
+        if header is not None and len(_cells(header.items[0].text)) == 3:
+            columns = (*fmt.LOG_COLUMNS, "Author")  # a hand-written log may name the author
+        for line, cells in self._table_blocks(blocks, fmt.SECTION_LOG, columns):
+            when, update = cells[0], cells[1]
+            author = cells[2] if len(cells) > 2 else ""
+            if not author and (match := fmt.LOG_AUTHOR_RE.match(update)):
+                update, author = match["update"], match["author"]
+            if not update:
+                raise PlanFormatError(line, "a progress log row needs an update")
+            self.doc.log.append(
+                LogRow(
+                    self._log_time(line, when),
+                    self._checked(ProgressLogEntry, "update", update, line),
+                    self._checked(ProgressLogEntry, "author", author, line),
+                )
+            )
+
+    def _log_time(self, line: int, text: str) -> datetime.datetime:
+        if not _value(text):
+            self.warnings.append(f"line {line}: progress log row has no time; set to now")
+            return self.now
+        zone = timezone.get_current_timezone()
+        for pattern in TIME_FORMATS:
+            try:
+                return datetime.datetime.strptime(text, pattern).replace(tzinfo=zone)
+            except ValueError:
+                pass
+        try:
+            parsed = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+        try:
+            clock = datetime.time.fromisoformat(text)
+        except ValueError:
+            raise PlanFormatError(
+                line, f"expected a time like 2026-11-27 14:05 in the progress log, found {text!r}"
+            ) from None
+        return datetime.datetime.combine(self.doc.created, clock, tzinfo=zone)
+
+    # -- shared pieces -----------------------------------------------------------------
+
+    def _subsections(self, section: _Section):
+        blocks = parse_blocks(section.lines)
+        title, current = "", []
+        for block in blocks:
+            if block.kind == "heading" and block.level == 3:
+                if title or current:
+                    yield title, current
+                title, current = block.text, []
+            else:
+                current.append(block)
+        if title or current:
+            yield title, current
+
+    def _checklist_blocks(self, blocks: list[Block], where: str) -> list[CheckItem]:
+        items: list[CheckItem] = []
+        for block in blocks:
+            if block.kind == "list":
+                items += self._checklist(block, ChecklistItem, where)
+            else:
+                self._keep(block.line, where, block.raw, "is not a checklist item")
+        return items
+
+    def _checklist(self, block: Block, model: type[models.Model], where: str) -> list[CheckItem]:
+        items = []
+        for item in block.items:
+            text = LIST_RE.match(item.text)["text"].strip()
+            match = CHECKBOX_RE.match(text)
+            if match:
+                text, done = match["text"].strip(), match["mark"] != " "
+            else:
+                done = False
+                self.warnings.append(
+                    f"line {item.number}: {where}: {text!r} has no checkbox; read as unticked"
+                )
+            if not text:
+                self.warnings.append(f"line {item.number}: {where}: empty checkbox skipped")
+                continue
+            items.append(CheckItem(self._checked(model, "text", text, item.number), done))
+        return items
+
+    def _table_blocks(
+        self, blocks: list[Block], where: str, columns: tuple[str, ...]
+    ) -> list[tuple[int, list[str]]]:
+        rows: list[tuple[int, list[str]]] = []
+        tables = 0
+        for block in blocks:
+            if block.kind == "table" and tables == 0:
+                tables += 1
+                rows = self._table(block, where, columns)
+            elif block.kind != "rule":
+                self._keep(block.line, where, block.raw, "is not part of its table")
+        return rows
+
+    def _table(
+        self, block: Block, where: str, columns: tuple[str, ...]
+    ) -> list[tuple[int, list[str]]]:
+        header, *rest = block.items
+        found = _cells(header.text)
+        if [_norm(c) for c in found] != [_norm(c) for c in columns]:
+            raise PlanFormatError(
+                header.number,
+                f"the {where} table must have the columns {' | '.join(columns)}; "
+                f"found {' | '.join(found)}",
+            )
+        if not rest or not all(SEPARATOR_CELL_RE.match(c) for c in _cells(rest[0].text)):
+            raise PlanFormatError(
+                header.number + 1,
+                f"expected the {where} table's separator row (| --- | --- |) under its header",
+            )
+        rows = []
+        for line in rest[1:]:
+            cells = _cells(line.text)
+            if len(cells) > len(columns):
+                raise PlanFormatError(
+                    line.number,
+                    f"this {where} row has {len(cells)} cells; the table has {len(columns)} "
+                    f"columns ({' | '.join(columns)})",
+                )
+            cells += [""] * (len(columns) - len(cells))
+            if any(cells):
+                rows.append((line.number, cells))
+        return rows
+
+    def _checked_row(self, model: type[models.Model], line: int, cells: list[str]) -> list[str]:
+        names = [f.name for f in model._meta.concrete_fields if isinstance(f, models.CharField)]
+        if not cells[0]:
+            raise PlanFormatError(line, f"the first cell ({names[0]}) cannot be empty")
+        return [self._checked(model, n, c, line) for n, c in zip(names, cells, strict=False)]
+
+    def _checked(self, model: type[models.Model], name: str, value: str, line: int) -> str:
+        limit = model._meta.get_field(name).max_length
+        if limit and len(value) > limit:
+            raise PlanFormatError(
+                line, f"{name.replace('_', ' ')} is {len(value)} characters; at most {limit}"
+            )
+        return value
+
+    # -- variables and kept text -------------------------------------------------------
+
+    def _recover_variables(self) -> None:
+        """Read back the plan's values from the places the template puts them.
+
+        The exporter fills {{DEFAULT_BRANCH}} into "Create feature branch from ...",
+        {{TEST_COMMAND}} into a one-line test block, and so on; reading them back keeps
+        the values as fields and the text as the template's, so a re-export is identical.
+        """
+        doc = self.doc
+        for name, (prefix, suffix) in fmt.ANCHORED_TASKS.items():
+            attr = _attr(name)
+            token = "{{" + name + "}}"
+            for step in doc.steps:
+                for task in step.tasks:
+                    if not (task.text.startswith(prefix) and task.text.endswith(suffix)):
+                        continue
+                    value = task.text[len(prefix) : len(task.text) - len(suffix)]
+                    if value == token or not value:
+                        continue
+                    if not getattr(doc, attr):
+                        setattr(doc, attr, self._checked(Plan, attr, value, 0))
+                    if getattr(doc, attr) == value:
+                        task.text = prefix + token + suffix
+        for step in doc.steps:
+            command = step.test_commands
+            if not command or "\n" in command or command == "{{TEST_COMMAND}}":
+                continue
+            if (
+                not doc.test_command
+                and len(command) <= Plan._meta.get_field("test_command").max_length
+            ):
+                doc.test_command = command
+            if doc.test_command == command:
+                step.test_commands = "{{TEST_COMMAND}}"
+        lines = doc.rollback_command.split("\n") if doc.rollback_command else []
+        if doc.revert_commit:
+            lines = [
+                "git revert {{COMMIT_HASH}}" if line == f"git revert {doc.revert_commit}" else line
+                for line in lines
+            ]
+        if (
+            len(lines) == 2
+            and lines[0] == "git revert {{COMMIT_HASH}}"
+            and lines[1] != "{{DEPLOY_COMMAND}}"
+            and not doc.deploy_command
+            and len(lines[1]) <= Plan._meta.get_field("deploy_command").max_length
+        ):
+            doc.deploy_command, lines[1] = lines[1], "{{DEPLOY_COMMAND}}"
+        doc.rollback_command = "\n".join(lines)
+
+    def _keep(self, line: int, where: str, text: str, why: str) -> None:
+        self.warnings.append(f"line {line}: text under {where} {why}; kept in Notes")
+        self.kept.append(text if where.startswith("## ") else f"**{where}:**\n\n{text}")
+
+    def _keep_blocks(self, blocks: list[Block], where: str, title: str) -> None:
+        line = blocks[0].line - 1 if blocks else 0
+        body = "\n\n".join(block.raw for block in blocks)
+        heading = f"### {title}" if title else where
+        self.warnings.append(
+            f"line {line}: '{heading}' under {where} is not part of the template; kept in Notes"
+        )
+        self.kept.append(f"**{where}:**\n\n{heading}\n\n{body}".rstrip())
+
+    def _append_kept_to_notes(self) -> None:
+        if self.kept:
+            self.doc.notes = "\n\n".join(part for part in [self.doc.notes, *self.kept] if part)
+
+
+def _attr(variable: str) -> str:
+    return VARIABLE_FIELDS[variable]
+
+
+def _raw(lines: list[Line]) -> str:
+    return "\n".join(line.text for line in lines).strip("\n")
+
+
+def _strip_code(text: str) -> str:
+    text = LIST_RE.match(text)["text"].strip()
+    if len(text) >= 2 and text.startswith("`") and text.endswith("`"):
+        return text.strip("`").strip()
+    return text
+
+
+def _cells(row: str) -> list[str]:
+    row = row.strip()
+    row = row.removeprefix("|")
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    cells = re.split(r"(?<!\\)\|", row)
+    return [cell.strip().replace("\\|", "|") for cell in cells]

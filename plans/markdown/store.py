@@ -1,0 +1,151 @@
+"""Move a `PlanDocument` into the database and back, in a constant number of queries."""
+
+from django.db import transaction
+from django.db.models import Model, QuerySet
+
+from plans.markdown.document import (
+    CheckItem,
+    LogRow,
+    MetricRow,
+    PhaseRow,
+    PlanDocument,
+    StakeholderRow,
+    StepData,
+)
+from plans.models import (
+    ChecklistItem,
+    ChecklistKind,
+    MonitoringMetric,
+    Plan,
+    ProgressLogEntry,
+    StakeholderUpdate,
+    Step,
+    StepFile,
+    StepTask,
+    TimelinePhase,
+)
+
+CHECKLIST_ATTRS = {
+    ChecklistKind.PREREQUISITE: "prerequisites",
+    ChecklistKind.SUCCESS_CRITERION: "success_criteria",
+    ChecklistKind.POST_MORTEM: "post_mortem",
+}
+
+
+def plans_with_children() -> QuerySet[Plan]:
+    """Plans with every child prefetched: a fixed number of queries, whatever the plan holds."""
+    return Plan.objects.prefetch_related(
+        "checklist_items",
+        "steps__tasks",
+        "steps__files",
+        "metrics",
+        "stakeholder_updates",
+        "phases",
+        "log_entries",
+    )
+
+
+def document_from_plan(plan: Plan) -> PlanDocument:
+    """Read a plan fetched through `plans_with_children()` into a document."""
+    doc = PlanDocument(**{name: getattr(plan, name) for name in PlanDocument().header_fields()})
+    for item in plan.checklist_items.all():
+        getattr(doc, CHECKLIST_ATTRS[item.kind]).append(CheckItem(item.text, item.done))
+    doc.steps = [
+        StepData(
+            title=step.title,
+            timeline=step.timeline,
+            files=[f.path for f in step.files.all()],
+            tasks=[CheckItem(t.text, t.done) for t in step.tasks.all()],
+            code_language=step.code_language,
+            code=step.code,
+            test_commands_language=step.test_commands_language,
+            test_commands=step.test_commands,
+        )
+        for step in plan.steps.all()
+    ]
+    doc.metrics = [
+        MetricRow(m.metric, m.expected_value, m.alert_threshold) for m in plan.metrics.all()
+    ]
+    doc.stakeholders = [
+        StakeholderRow(s.stakeholder, s.update_method, s.when)
+        for s in plan.stakeholder_updates.all()
+    ]
+    doc.phases = [
+        PhaseRow(p.phase, p.target_time, p.actual_time, p.status) for p in plan.phases.all()
+    ]
+    doc.log = [LogRow(e.logged_at, e.update, e.author) for e in plan.log_entries.all()]
+    return doc
+
+
+def load_document(plan_id: int) -> PlanDocument:
+    return document_from_plan(plans_with_children().get(pk=plan_id))
+
+
+@transaction.atomic
+def create_plan(doc: PlanDocument) -> Plan:
+    """Write a whole document as one new plan; all of it or, on any error, nothing."""
+    plan = _validated(Plan(**doc.header_fields()))
+    plan.save()
+    checklist = [
+        ChecklistItem(plan=plan, kind=kind, position=i, text=item.text, done=item.done)
+        for kind, attr in CHECKLIST_ATTRS.items()
+        for i, item in enumerate(getattr(doc, attr))
+    ]
+    steps = [
+        Step(
+            plan=plan,
+            position=i,
+            title=s.title,
+            timeline=s.timeline,
+            code_language=s.code_language,
+            code=s.code,
+            test_commands_language=s.test_commands_language,
+            test_commands=s.test_commands,
+        )
+        for i, s in enumerate(doc.steps)
+    ]
+    _bulk_create(checklist)
+    _bulk_create(steps)
+    _bulk_create(
+        [
+            StepTask(step=step, position=i, text=t.text, done=t.done)
+            for step, data in zip(steps, doc.steps, strict=True)
+            for i, t in enumerate(data.tasks)
+        ]
+    )
+    _bulk_create(
+        [
+            StepFile(step=step, position=i, path=path)
+            for step, data in zip(steps, doc.steps, strict=True)
+            for i, path in enumerate(data.files)
+        ]
+    )
+    _bulk_create(
+        [MonitoringMetric(plan=plan, position=i, **vars(m)) for i, m in enumerate(doc.metrics)]
+    )
+    _bulk_create(
+        [
+            StakeholderUpdate(plan=plan, position=i, **vars(s))
+            for i, s in enumerate(doc.stakeholders)
+        ]
+    )
+    _bulk_create(
+        [TimelinePhase(plan=plan, position=i, **vars(p)) for i, p in enumerate(doc.phases)]
+    )
+    _bulk_create([ProgressLogEntry(plan=plan, **vars(e)) for e in doc.log])
+    return plan
+
+
+def _validated(instance: Model) -> Model:
+    # Field checks only (length, choices, blank): uniqueness is ours to get right, and
+    # checking it here would cost a query per row.
+    instance.full_clean(exclude=["plan", "step"], validate_unique=False, validate_constraints=False)
+    return instance
+
+
+def _bulk_create(instances: list[Model]) -> None:
+    if not instances:
+        return
+    for instance in instances:
+        _validated(instance)
+    type(instances[0]).objects.bulk_create(instances)

@@ -1,0 +1,257 @@
+"""A fix implementation plan and its children, one model per element of the template.
+
+Every part of `fix-plan-template.md` is a field or a row here, so the app can act on it
+(tick a task, time a phase) and the exporter can write it back out exactly.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Priority(models.TextChoices):
+    P0 = "P0", "P0 (Critical)"
+    P1 = "P1", "P1 (High)"
+    P2 = "P2", "P2 (Medium)"
+    P3 = "P3", "P3 (Low)"
+
+
+class Status(models.TextChoices):
+    PLANNING = "planning", "Planning"
+    IN_PROGRESS = "in_progress", "In Progress"
+    IN_REVIEW = "in_review", "In Review"
+    DEPLOYED = "deployed", "Deployed"
+
+
+class PhaseStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not Started"
+    IN_PROGRESS = "in_progress", "In Progress"
+    DONE = "done", "Done"
+
+
+class ChecklistKind(models.TextChoices):
+    PREREQUISITE = "prerequisite", "Prerequisites"
+    SUCCESS_CRITERION = "success", "Success Criteria"
+    POST_MORTEM = "post_mortem", "Post-Mortem"
+
+
+def choice_check(field: str, choices: type[models.TextChoices]) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}), name=f"%(class)s_{field}_valid"
+    )
+
+
+DEFAULT_DATABASE_ROLLBACK = "Run rollback migration (if applicable)"
+DEFAULT_ROLLBACK_COMMAND = "git revert {{COMMIT_HASH}}\n{{DEPLOY_COMMAND}}"
+
+
+class Plan(models.Model):
+    # Header. Blank text fields export as the template's own placeholder ({{FIX_NAME}} ...).
+    fix_name = models.CharField(max_length=200, blank=True)
+    issue_id = models.CharField("issue id", max_length=100, blank=True)
+    spec_title = models.CharField(max_length=200, blank=True, default="spec.md")
+    spec_link = models.CharField(max_length=500, blank=True, default="spec.md")
+    author = models.CharField(max_length=150, blank=True)
+    created = models.DateField(default=timezone.localdate)
+    priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.P2)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNING)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    # Values the template writes as {{PLACEHOLDER}} inside tasks and command blocks.
+    default_branch = models.CharField(max_length=200, blank=True)
+    reviewer = models.CharField(max_length=200, blank=True)
+    test_command = models.CharField(max_length=500, blank=True)
+    deploy_command = models.CharField(max_length=500, blank=True)
+    notification_channel = models.CharField(max_length=200, blank=True)
+
+    overview = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+
+    # Rollback plan.
+    revert_commit = models.CharField(max_length=100, blank=True)
+    database_rollback = models.CharField(max_length=500, default=DEFAULT_DATABASE_ROLLBACK)
+    cache_keys = models.CharField(max_length=500, blank=True)
+    rollback_command = models.TextField(blank=True, default=DEFAULT_ROLLBACK_COMMAND)
+    rollback_language = models.CharField(max_length=30, blank=True, default="bash")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-created"], name="plan_status_created"),
+            models.Index(fields=["priority", "-created"], name="plan_priority_created"),
+            models.Index(fields=["-created", "-id"], name="plan_created"),
+        ]
+        constraints = [choice_check("priority", Priority), choice_check("status", Status)]
+
+    def __str__(self):
+        title = self.fix_name or "(untitled fix)"
+        return f"{self.issue_id}: {title}" if self.issue_id else title
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """Values substituted for the template's {{PLACEHOLDER}}s in free text."""
+        return {
+            "DEFAULT_BRANCH": self.default_branch,
+            "REVIEWER": self.reviewer,
+            "TEST_COMMAND": self.test_command,
+            "DEPLOY_COMMAND": self.deploy_command,
+            "NOTIFICATION_CHANNEL": self.notification_channel,
+            "COMMIT_HASH": self.revert_commit,
+            "CACHE_KEYS": self.cache_keys,
+        }
+
+
+class ChecklistItemBase(models.Model):
+    position = models.PositiveIntegerField()
+    text = models.CharField(max_length=500)
+    done = models.BooleanField(default=False)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"[{'x' if self.done else ' '}] {self.text}"
+
+
+class ChecklistItem(ChecklistItemBase):
+    """An item of the Prerequisites, Success Criteria or Post-Mortem checklist."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="checklist_items")
+    kind = models.CharField(max_length=20, choices=ChecklistKind.choices)
+
+    class Meta:
+        ordering = ["kind", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "kind", "position"], name="checklist_item_unique_position"
+            ),
+            choice_check("kind", ChecklistKind),
+        ]
+
+
+class Step(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    timeline = models.CharField(max_length=100, blank=True)
+    code_language = models.CharField(max_length=30, blank=True)
+    code = models.TextField(blank=True)
+    test_commands_language = models.CharField(max_length=30, blank=True, default="bash")
+    test_commands = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="step_unique_position")
+        ]
+
+    def __str__(self):
+        return f"Step {self.number}: {self.title}"
+
+    @property
+    def number(self) -> int:
+        return self.position + 1
+
+
+class StepTask(ChecklistItemBase):
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="tasks")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "position"], name="step_task_unique_position")
+        ]
+
+
+class StepFile(models.Model):
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField()
+    path = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "position"], name="step_file_unique_position")
+        ]
+
+    def __str__(self):
+        return self.path
+
+
+class MonitoringMetric(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="metrics")
+    position = models.PositiveIntegerField()
+    metric = models.CharField(max_length=200)
+    expected_value = models.CharField(max_length=200, blank=True)
+    alert_threshold = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="metric_unique_position")
+        ]
+
+    def __str__(self):
+        return self.metric
+
+
+class StakeholderUpdate(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="stakeholder_updates")
+    position = models.PositiveIntegerField()
+    stakeholder = models.CharField(max_length=200)
+    update_method = models.CharField(max_length=200, blank=True)
+    when = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="stakeholder_unique_position")
+        ]
+
+    def __str__(self):
+        return self.stakeholder
+
+
+class TimelinePhase(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="phases")
+    position = models.PositiveIntegerField()
+    phase = models.CharField(max_length=200)
+    target_time = models.CharField(max_length=100, blank=True)
+    actual_time = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        max_length=20, choices=PhaseStatus.choices, default=PhaseStatus.NOT_STARTED
+    )
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="phase_unique_position"),
+            choice_check("status", PhaseStatus),
+        ]
+
+    def __str__(self):
+        return self.phase
+
+
+class ProgressLogEntry(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="log_entries")
+    logged_at = models.DateTimeField(default=timezone.now)
+    update = models.CharField(max_length=1000)
+    # A name, not a user: imported logs carry names of people who may have no account.
+    author = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["logged_at", "id"]
+        verbose_name_plural = "progress log entries"
+        indexes = [models.Index(fields=["plan", "logged_at"], name="log_plan_logged_at")]
+
+    def __str__(self):
+        return f"{self.logged_at:%Y-%m-%d %H:%M} {self.update}"
