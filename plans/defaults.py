@@ -13,7 +13,7 @@ from plans.markdown.document import (
     StakeholderRow,
     StepData,
 )
-from plans.models import Priority, Status
+from plans.models import Plan, Priority, Status
 
 OVERVIEW = "Brief summary of the fix and implementation approach."
 NOTES = "Additional notes, edge cases discovered, or decisions made during implementation."
@@ -133,3 +133,10 @@ def template_document(
         notes=NOTES,
         log=[LogRow(logged_at=now, update=PLAN_CREATED, author=logged_by)],
     )
+
+
+def create_plan_from_template(**header) -> Plan:
+    """A new plan holding the template's default items, with the given header values."""
+    from plans.markdown.store import create_plan
+
+    return create_plan(template_document(**header))

@@ -2,4 +2,27 @@
 
 `document` holds the plan as plain data, `export` writes it in the template's format,
 `import_` reads such a file back, and `store` moves documents in and out of the database.
+The two functions here are what commands and views call.
 """
+
+from plans.markdown.blocks import PlanFormatError
+from plans.markdown.export import render_plan
+from plans.markdown.import_ import parse_plan
+from plans.markdown.store import create_plan, load_document
+
+__all__ = ["PlanFormatError", "export_plan", "import_plan"]
+
+
+def export_plan(plan_id: int) -> str:
+    """The plan as a Markdown document in the template's format."""
+    return render_plan(load_document(plan_id))
+
+
+def import_plan(text: str):
+    """Create one plan from a Markdown document; returns `(plan, warnings)`.
+
+    Raises `PlanFormatError` (with the line number) when the text is not a plan, and
+    writes nothing in that case.
+    """
+    result = parse_plan(text)
+    return create_plan(result.document), result.warnings

@@ -55,7 +55,7 @@ def split_lines(text: str) -> list[Line]:
         match = FENCE_RE.match(stripped.lstrip())
         if fence is None and match:
             fence = match["fence"]
-        elif fence is not None and _closes(stripped, fence):
+        elif fence is not None and closes_fence(stripped, fence):
             fence = None
         elif fence is not None:
             stripped = raw  # code keeps its own whitespace
@@ -65,7 +65,7 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-def _closes(text: str, fence: str) -> bool:
+def closes_fence(text: str, fence: str) -> bool:
     candidate = text.strip()
     return (
         len(candidate) >= len(fence)
@@ -88,7 +88,7 @@ def parse_blocks(lines: list[Line]) -> list[Block]:
             body: list[str] = []
             start = line
             index += 1
-            while index < len(lines) and not _closes(lines[index].text, fence["fence"]):
+            while index < len(lines) and not closes_fence(lines[index].text, fence["fence"]):
                 body.append(lines[index].text)
                 index += 1
             if index == len(lines):

@@ -15,10 +15,12 @@ from django.utils import timezone
 
 from plans.markdown import format as fmt
 from plans.markdown.blocks import (
+    FENCE_RE,
     LIST_RE,
     Block,
     Line,
     PlanFormatError,
+    closes_fence,
     parse_blocks,
     split_lines,
 )
@@ -170,10 +172,10 @@ class _Importer:
         in_notes = False
         fence = None
         for line in lines:
-            stripped = line.text.strip()
-            if fence is None and stripped.startswith(("```", "~~~")):
-                fence = stripped[:3]
-            elif fence is not None and stripped.startswith(fence) and set(stripped) == {fence[0]}:
+            opening = FENCE_RE.match(line.text.strip())
+            if fence is None and opening:
+                fence = opening["fence"]
+            elif fence is not None and closes_fence(line.text, fence):
                 fence = None
             elif fence is None and line.text.startswith("## "):
                 title = line.text[3:].strip().strip("#").strip()
@@ -635,7 +637,9 @@ class _Importer:
 
     def _keep(self, line: int, where: str, text: str, why: str) -> None:
         self.warnings.append(f"line {line}: text under {where} {why}; kept in Notes")
-        self.kept.append(text if where.startswith("## ") else f"**{where}:**\n\n{text}")
+        # A whole section keeps its own heading; a piece of one is labelled with its place.
+        heading = where if where.startswith("## ") else f"**{where}:**"
+        self.kept.append(f"{heading}\n\n{text}".rstrip())
 
     def _keep_blocks(self, blocks: list[Block], where: str, title: str) -> None:
         line = blocks[0].line - 1 if blocks else 0

@@ -1,0 +1,49 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from plans.markdown import import_plan
+from plans.models import Plan
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo-plan.md"
+DEMO_ISSUE = "INC-2041"
+
+
+class Command(BaseCommand):
+    help = "Load the demo plan and the demo login; running it again changes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="demo")
+        parser.add_argument("--password", default="demo")
+        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+
+    @transaction.atomic
+    def handle(self, *args, username, password, url, **options):
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"first_name": "Demo", "last_name": "Engineer"}
+        )
+        if created:
+            user.set_password(password)
+            user.is_staff = True
+            user.save()
+            user.user_permissions.set(Permission.objects.filter(content_type__app_label="plans"))
+        if Plan.objects.filter(issue_id=DEMO_ISSUE).exists():
+            plan = Plan.objects.get(issue_id=DEMO_ISSUE)
+        else:
+            plan, _warnings = import_plan(DEMO_FILE.read_text(encoding="utf-8"))
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    f"  FixTracker is at {url}",
+                    f"  Log in as {username} / {password}"
+                    if created
+                    else f"  Log in as {username}",
+                    f"  Demo plan: {url}plans/{plan.pk}/",
+                    "",
+                ]
+            )
+        )

@@ -1,0 +1,225 @@
+"""The importer reads the template, FixTracker's exports and hand-written variants."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from plans.markdown import export_plan, import_plan
+from plans.markdown.store import load_document
+from plans.models import (
+    ChecklistItem,
+    ChecklistKind,
+    PhaseStatus,
+    Plan,
+    Priority,
+    ProgressLogEntry,
+    Status,
+    Step,
+)
+from tests.conftest import CORPUS, GOLDEN
+
+pytestmark = pytest.mark.django_db
+
+
+def corpus(name: str) -> str:
+    return (CORPUS / name).read_text(encoding="utf-8")
+
+
+def test_template_itself_imports_with_defaults_and_notes(template_text):
+    plan, warnings = import_plan(template_text)
+
+    assert plan.fix_name == "" and plan.issue_id == ""
+    assert plan.priority == Priority.P2 and plan.status == Status.PLANNING
+    assert plan.steps.count() == 5
+    assert plan.checklist_items.filter(kind=ChecklistKind.PREREQUISITE).count() == 4
+    assert plan.phases.count() == 6
+    assert [e.update for e in plan.log_entries.all()] == ["Plan created"]
+    assert any("no priority chosen" in w for w in warnings)
+    assert any("line 6: no Created date" in w for w in warnings)
+
+
+def test_golden_export_imports_to_the_same_document():
+    text = (GOLDEN / "filled-plan.md").read_text(encoding="utf-8")
+
+    plan, warnings = import_plan(text)
+
+    assert warnings == []
+    assert export_plan(plan.pk) == text
+    assert plan.default_branch == "main"
+    assert plan.reviewer == "@sre-oncall"
+    assert plan.test_command == "pytest tests/auth -x"
+    assert plan.deploy_command == "./deploy.sh production"
+    assert plan.revert_commit == "4f2a9c1"
+    assert plan.rollback_command == "git revert {{COMMIT_HASH}}\n{{DEPLOY_COMMAND}}"
+
+
+def test_compact_file_without_blank_lines():
+    plan, warnings = import_plan(corpus("compact-no-blank-lines.md"))
+
+    doc = load_document(plan.pk)
+    assert plan.priority == Priority.P1 and plan.status == Status.IN_PROGRESS
+    assert [(i.text, i.done) for i in doc.prerequisites] == [
+        ("Root cause confirmed in spec", True),
+        ("Impact assessment complete", True),
+        ("Stakeholders notified", False),
+    ]
+    assert [s.title for s in doc.steps] == [
+        "Immediate Mitigation (if needed)",
+        "Prepare Fix",
+        "Testing",
+    ]
+    assert doc.steps[0].tasks[0].done is True  # ticked with a capital X
+    assert doc.steps[1].files == ["search/reindex.py"]
+    assert doc.steps[1].code_language == "python"
+    assert plan.default_branch == "develop"
+    assert plan.test_command == "make test-search"
+    assert plan.notification_channel == "#search"
+    assert [(m.metric, m.alert_threshold) for m in doc.metrics] == [("Indexing lag", "> 5 min")]
+    assert [p.status for p in doc.phases] == [PhaseStatus.DONE, PhaseStatus.IN_PROGRESS]
+    assert doc.notes == "Reindex runs weekly on Sundays."
+    assert [(e.update, e.author) for e in doc.log][1] == ("Alias fixed by hand", "Tomás")
+    assert warnings == []
+
+
+def test_windows_line_endings_and_trailing_spaces_read_like_the_unix_file():
+    crlf, _ = import_plan(corpus("windows-crlf.md"))
+    unix, _ = import_plan(corpus("compact-no-blank-lines.md"))
+
+    crlf_doc, unix_doc = load_document(crlf.pk), load_document(unix.pk)
+    assert crlf_doc.issue_id == "SRCH-78"
+    crlf_doc.issue_id = unix_doc.issue_id
+    assert crlf_doc == unix_doc
+
+
+def test_extra_sections_rows_and_text_are_kept_in_notes():
+    plan, warnings = import_plan(corpus("extra-sections-and-rows.md"))
+
+    doc = load_document(plan.pk)
+    assert plan.status == Status.DEPLOYED
+    assert (plan.spec_title, plan.spec_link) == ("Incident spec", "https://docs.example.com/hook-5")
+    assert len(doc.prerequisites) == 5
+    assert [s.title for s in doc.steps] == ["Prepare Fix", "Deployment"]
+    assert doc.steps[0].code_language == "go"
+    assert "time.Duration(1<<attempt)" in doc.steps[0].code
+    assert len(doc.metrics) == 4
+    assert plan.revert_commit == "9e8d7c6"
+    assert plan.deploy_command == "kubectl rollout undo deploy/webhooks"
+    # Text outside the template survives, in Notes, and the command says so.
+    assert doc.notes.startswith("Backoff base is 2 s.\n\n## Lessons\n\nLoad-test retry paths too.")
+    for kept in [
+        "**Slack thread:** https://chat.example.com/t/123",
+        "## Impact\n\nAbout 40 partners got up to 300 requests per minute.",
+        "Remember to tell the partner team before deploying.",
+        "### Dashboards\n\n- https://grafana.example.com/d/webhooks",
+    ]:
+        assert kept in doc.notes
+    assert any("line 9:" in w and "Header" in w for w in warnings)
+    assert any("line 15:" in w and "## Impact" in w for w in warnings)
+    assert any("Dashboards" in w for w in warnings)
+
+
+def test_more_steps_missing_sections_and_placeholders():
+    plan, warnings = import_plan(corpus("seven-steps-placeholders.md"))
+
+    doc = load_document(plan.pk)
+    assert plan.fix_name == "" and plan.author == ""
+    assert [s.title for s in doc.steps][-1] == "Follow-up"
+    assert len(doc.steps) == 7
+    assert doc.steps[3].test_commands == "{{TEST_COMMAND}}"
+    assert plan.test_command == "" and plan.reviewer == ""
+    assert doc.prerequisites == [] and doc.stakeholders == [] and doc.metrics == []
+    assert plan.rollback_command  # the default rollback stays when the section is missing
+    assert any("Step 8 is step 7" in w for w in warnings)
+    assert any("Prerequisites, Rollback Plan, Communication" in w for w in warnings)
+    assert doc.log[0].update == "Plan created"
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "message"),
+    [
+        ("not-a-plan.md", 1, "this is not a fix plan: expected the title"),
+        ("wrong-columns.md", 12, "must have the columns Metric | Expected Value | Alert Threshold"),
+        ("unknown-priority.md", 5, "unknown priority 'P5 (Whenever)'; expected one of P0"),
+        ("unclosed-code-block.md", 14, "this code block is never closed"),
+        ("bad-log-time.md", 12, "expected a time like 2026-11-27 14:05"),
+    ],
+)
+def test_malformed_file_is_refused_with_its_line_and_writes_nothing(name, line, message):
+    with pytest.raises(Exception) as caught:
+        import_plan(corpus(name))
+
+    assert caught.value.line == line
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(f"line {line}: ")
+    assert Plan.objects.count() == 0
+    assert Step.objects.count() == ChecklistItem.objects.count() == 0
+
+
+def test_table_row_with_too_many_cells_is_refused():
+    text = corpus("compact-no-blank-lines.md").replace(
+        "|Indexing lag|< 60 s|> 5 min|", "|Indexing lag|< 60 s|> 5 min|extra|"
+    )
+
+    with pytest.raises(Exception, match="line 57: this Monitoring row has 4 cells"):
+        import_plan(text)
+    assert Plan.objects.count() == 0
+
+
+def test_too_long_value_is_refused_before_the_database_sees_it():
+    text = corpus("compact-no-blank-lines.md").replace(
+        "- [ ] Stakeholders notified", "- [ ] " + "x" * 501
+    )
+
+    with pytest.raises(Exception, match="line 15: text is 501 characters; at most 500"):
+        import_plan(text)
+    assert Plan.objects.count() == 0
+
+
+def test_import_command_creates_each_plan_and_prints_it(capsys):
+    call_command(
+        "import_plan",
+        str(CORPUS / "compact-no-blank-lines.md"),
+        str(CORPUS / "extra-sections-and-rows.md"),
+    )
+
+    out = capsys.readouterr().out
+    first, second = Plan.objects.order_by("pk")
+    assert f"Created plan {first.pk}: SRCH-77: Search index stops updating" in out
+    assert f"Created plan {second.pk}: HOOK-5: Webhook retries flood partner API" in out
+    assert "kept in Notes" in out
+
+
+def test_import_command_refuses_bad_files_but_imports_the_good(capsys):
+    with pytest.raises(CommandError, match="2 of 3 file"):
+        call_command(
+            "import_plan",
+            str(CORPUS / "unknown-priority.md"),
+            str(CORPUS / "compact-no-blank-lines.md"),
+            str(CORPUS / "no-such-file.md"),
+        )
+
+    captured = capsys.readouterr()
+    assert "unknown-priority.md: line 5: unknown priority" in captured.err
+    assert "no-such-file.md: No such file or directory" in captured.err
+    assert Plan.objects.get().issue_id == "SRCH-77"
+
+
+def test_import_command_refuses_binary_files(tmp_path, capsys):
+    path = tmp_path / "plan.md"
+    path.write_bytes(b"# Fix Implementation Plan: \xff\xfe")
+
+    with pytest.raises(CommandError):
+        call_command("import_plan", str(path))
+    assert "not UTF-8 text" in capsys.readouterr().err
+    assert Plan.objects.count() == 0
+
+
+def test_log_time_without_a_date_uses_the_created_date():
+    text = corpus("bad-log-time.md").replace("| yesterday |", "| 14:05     |")
+
+    plan, _ = import_plan(text)
+
+    entry = ProgressLogEntry.objects.get(plan=plan)
+    assert entry.logged_at == datetime.datetime(2026, 4, 4, 14, 5, tzinfo=datetime.UTC)
