@@ -1,0 +1,55 @@
+"""Every model is in the admin; plans are searchable and filterable."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from plans.models import Plan, Priority, Status, Step
+from tests.factories import filled_plan, template_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_plans_model_is_registered():
+    from django.apps import apps
+
+    for model in apps.get_app_config("plans").get_models():
+        assert admin.site.is_registered(model), model
+
+
+def test_plan_change_page_shows_children_inline(admin_client):
+    plan = filled_plan()
+
+    response = admin_client.get(reverse("admin:plans_plan_change", args=[plan.pk]))
+
+    assert response.status_code == 200
+    assert b"Session TTL is 30 days" in response.content
+    assert b"Logins per minute" in response.content
+    assert b"PR #4411 up for review" in response.content
+
+
+def test_step_change_page_shows_tasks_and_files(admin_client):
+    step = Step.objects.filter(plan=filled_plan(), position=1).get()
+
+    response = admin_client.get(reverse("admin:plans_step_change", args=[step.pk]))
+
+    assert response.status_code == 200
+    assert b"auth/middleware.py" in response.content
+    assert b"Create feature branch from {{DEFAULT_BRANCH}}" in response.content
+
+
+def test_plan_list_searches_and_filters(admin_client):
+    template_plan(fix_name="Checkout timeout", issue_id="PAY-1", priority=Priority.P0)
+    template_plan(fix_name="Slow search", issue_id="SRCH-2")
+    Plan.objects.filter(issue_id="SRCH-2").update(status=Status.DEPLOYED)
+    url = reverse("admin:plans_plan_changelist")
+
+    by_name = admin_client.get(url, {"q": "checkout"})
+    by_issue = admin_client.get(url, {"q": "SRCH-2"})
+    by_status = admin_client.get(url, {"status__exact": Status.DEPLOYED})
+    by_priority = admin_client.get(url, {"priority__exact": Priority.P0})
+
+    assert list(by_name.context["cl"].result_list.values_list("issue_id", flat=True)) == ["PAY-1"]
+    assert list(by_issue.context["cl"].result_list.values_list("issue_id", flat=True)) == ["SRCH-2"]
+    assert [p.issue_id for p in by_status.context["cl"].result_list] == ["SRCH-2"]
+    assert [p.issue_id for p in by_priority.context["cl"].result_list] == ["PAY-1"]
