@@ -30,6 +30,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+bench: install
+	$(BIN)/python -m bench.run
+
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

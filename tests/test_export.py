@@ -92,3 +92,24 @@ def test_empty_sections_keep_their_headings():
 
     assert "## Overview\n\n## Prerequisites\n\n## Implementation Steps\n\n## Rollback" in text
     assert "| Metric | Expected Value | Alert Threshold |\n| ------ | -------------- |" in text
+
+
+def test_export_runs_the_same_queries_for_a_small_and_a_large_plan(
+    django_assert_num_queries,
+):
+    from plans.markdown.document import CheckItem, LogRow, MetricRow, StepData
+    from plans.markdown.store import create_plan
+
+    small = template_plan()
+    big_doc = template_document(now=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    big_doc.steps += [
+        StepData(f"Step {i}", tasks=[CheckItem(f"task {j}") for j in range(50)], files=["a.py"])
+        for i in range(50)
+    ]
+    big_doc.metrics += [MetricRow(f"metric {i}") for i in range(50)]
+    big_doc.log += [LogRow(big_doc.log[0].logged_at, f"entry {i}") for i in range(50)]
+    big = create_plan(big_doc)
+
+    for plan in (small, big):
+        with django_assert_num_queries(8):
+            export_plan(plan.pk)
