@@ -111,5 +111,5 @@ def test_export_runs_the_same_queries_for_a_small_and_a_large_plan(
     big = create_plan(big_doc)
 
     for plan in (small, big):
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             export_plan(plan.pk)
