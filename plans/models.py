@@ -91,19 +91,6 @@ class Plan(models.Model):
         title = self.fix_name or "(untitled fix)"
         return f"{self.issue_id}: {title}" if self.issue_id else title
 
-    @property
-    def variables(self) -> dict[str, str]:
-        """Values substituted for the template's {{PLACEHOLDER}}s in free text."""
-        return {
-            "DEFAULT_BRANCH": self.default_branch,
-            "REVIEWER": self.reviewer,
-            "TEST_COMMAND": self.test_command,
-            "DEPLOY_COMMAND": self.deploy_command,
-            "NOTIFICATION_CHANNEL": self.notification_channel,
-            "COMMIT_HASH": self.revert_commit,
-            "CACHE_KEYS": self.cache_keys,
-        }
-
 
 class ChecklistItemBase(models.Model):
     position = models.PositiveIntegerField()

@@ -2,8 +2,6 @@
 
 import datetime
 
-from django.utils import timezone
-
 from plans.defaults import create_plan_from_template
 from plans.models import (
     ChecklistItem,
@@ -133,7 +131,3 @@ def filled_plan() -> Plan:
     )
     plan.refresh_from_db()
     return plan
-
-
-def now() -> datetime.datetime:
-    return timezone.now()

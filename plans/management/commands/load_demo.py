@@ -30,9 +30,8 @@ class Command(BaseCommand):
             user.is_staff = True
             user.save()
             user.user_permissions.set(Permission.objects.filter(content_type__app_label="plans"))
-        if Plan.objects.filter(issue_id=DEMO_ISSUE).exists():
-            plan = Plan.objects.get(issue_id=DEMO_ISSUE)
-        else:
+        plan = Plan.objects.filter(issue_id=DEMO_ISSUE).order_by("pk").first()
+        if plan is None:
             plan, _warnings = import_plan(DEMO_FILE.read_text(encoding="utf-8"))
         self.stdout.write(
             "\n".join(
