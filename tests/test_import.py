@@ -223,3 +223,15 @@ def test_log_time_without_a_date_uses_the_created_date():
 
     entry = ProgressLogEntry.objects.get(plan=plan)
     assert entry.logged_at == datetime.datetime(2026, 4, 4, 14, 5, tzinfo=datetime.UTC)
+
+
+def test_over_long_value_in_an_anchor_task_stays_in_the_task():
+    branch = "b" * 250  # longer than the default-branch field, shorter than a task
+    text = corpus("compact-no-blank-lines.md").replace(
+        "Create feature branch from develop", f"Create feature branch from {branch}"
+    )
+
+    plan, _ = import_plan(text)
+
+    assert plan.default_branch == ""
+    assert plan.steps.get(position=1).tasks.get(position=0).text.endswith(branch)

@@ -276,16 +276,8 @@ class _Importer:
         self.doc.notes = _raw(lines)
 
     def _parse_prerequisites(self, section: _Section) -> None:
-        self.doc.prerequisites = self._checklist_section(section, fmt.SECTION_PREREQUISITES)
-
-    def _checklist_section(self, section: _Section, where: str) -> list[CheckItem]:
-        items: list[CheckItem] = []
-        for block in parse_blocks(section.lines):
-            if block.kind == "list":
-                items += self._checklist(block, ChecklistItem, where)
-            else:
-                self._keep(block.line, where, block.raw, "is not a checklist item")
-        return items
+        blocks = parse_blocks(section.lines)
+        self.doc.prerequisites = self._checklist_blocks(blocks, fmt.SECTION_PREREQUISITES)
 
     def _parse_steps(self, section: _Section) -> None:
         steps: list[StepData] = []
@@ -604,18 +596,15 @@ class _Importer:
                     value = task.text[len(prefix) : len(task.text) - len(suffix)]
                     if value == token or not value:
                         continue
-                    if not getattr(doc, attr):
-                        setattr(doc, attr, self._checked(Plan, attr, value, 0))
+                    if not getattr(doc, attr) and _fits(attr, value):
+                        setattr(doc, attr, value)
                     if getattr(doc, attr) == value:
                         task.text = prefix + token + suffix
         for step in doc.steps:
             command = step.test_commands
             if not command or "\n" in command or command == "{{TEST_COMMAND}}":
                 continue
-            if (
-                not doc.test_command
-                and len(command) <= Plan._meta.get_field("test_command").max_length
-            ):
+            if not doc.test_command and _fits("test_command", command):
                 doc.test_command = command
             if doc.test_command == command:
                 step.test_commands = "{{TEST_COMMAND}}"
@@ -630,7 +619,7 @@ class _Importer:
             and lines[0] == "git revert {{COMMIT_HASH}}"
             and lines[1] != "{{DEPLOY_COMMAND}}"
             and not doc.deploy_command
-            and len(lines[1]) <= Plan._meta.get_field("deploy_command").max_length
+            and _fits("deploy_command", lines[1])
         ):
             doc.deploy_command, lines[1] = lines[1], "{{DEPLOY_COMMAND}}"
         doc.rollback_command = "\n".join(lines)
@@ -653,6 +642,11 @@ class _Importer:
     def _append_kept_to_notes(self) -> None:
         if self.kept:
             self.doc.notes = "\n\n".join(part for part in [self.doc.notes, *self.kept] if part)
+
+
+def _fits(attr: str, value: str) -> bool:
+    """Whether a value read from free text fits its Plan field; if not, the text stays as is."""
+    return len(value) <= Plan._meta.get_field(attr).max_length
 
 
 def _attr(variable: str) -> str:
