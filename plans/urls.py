@@ -1,11 +1,10 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
+
+from plans.views import dashboard
 
 urlpatterns = [
-    # Until the engineers' dashboard lands, the admin's plan list is where plans are worked.
-    path(
-        "",
-        RedirectView.as_view(pattern_name="admin:plans_plan_changelist"),
-        name="dashboard",
-    ),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

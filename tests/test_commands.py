@@ -35,10 +35,3 @@ def test_load_demo_does_not_reset_a_changed_password():
 
     user.refresh_from_db()
     assert user.check_password("a-better-one")
-
-
-def test_root_url_leads_to_the_plan_list(admin_client):
-    response = admin_client.get("/", follow=True)
-
-    assert response.status_code == 200
-    assert response.redirect_chain[-1][0] == "/admin/plans/plan/"

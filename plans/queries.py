@@ -1,0 +1,40 @@
+"""Querysets for the pages, each a fixed number of queries whatever the data holds."""
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from plans.models import ChecklistItem, Plan, StepTask
+
+
+def _count(queryset: QuerySet, plan_field: str) -> Coalesce:
+    counted = (
+        queryset.filter(**{plan_field: OuterRef("pk")})
+        .order_by()
+        .values(plan_field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def dashboard_plans(*, q: str = "", status: str = "", priority: str = "") -> QuerySet[Plan]:
+    """Plans newest first, filtered, each annotated with its ticked and total checkboxes."""
+    plans = Plan.objects.order_by("-created", "-id")
+    if q:
+        plans = plans.filter(Q(fix_name__icontains=q) | Q(issue_id__icontains=q))
+    if status:
+        plans = plans.filter(status=status)
+    if priority:
+        plans = plans.filter(priority=priority)
+    # Subqueries rather than joins: counting two child tables through joins would multiply.
+    return plans.annotate(
+        items_total=_count(ChecklistItem.objects.all(), "plan"),
+        items_done=_count(ChecklistItem.objects.filter(done=True), "plan"),
+        tasks_total=_count(StepTask.objects.all(), "step__plan"),
+        tasks_done=_count(StepTask.objects.filter(done=True), "step__plan"),
+    ).only("fix_name", "issue_id", "author", "priority", "status", "created", "created_at")
+
+
+def progress(plan: Plan) -> tuple[int, int]:
+    """(ticked, total) checkboxes of a plan annotated by `dashboard_plans`."""
+    return plan.items_done + plan.tasks_done, plan.items_total + plan.tasks_total
