@@ -35,6 +35,7 @@ def test_it_lists_plans_newest_first_with_badges_and_progress(alice):
     # 4 prerequisites + 4 success criteria + 3 post-mortem + 18 step tasks = 29 boxes.
     assert 'aria-label="3 of 29 checkboxes ticked"' in html
     assert 'aria-label="0 of 29 checkboxes ticked"' in html
+    assert '<time datetime="2026-01-01">' in html
 
 
 def test_it_filters_by_status_priority_and_search(alice):
