@@ -22,6 +22,20 @@ VARIABLE_FIELDS = {
     "CACHE_KEYS": "cache_keys",
 }
 
+# The document's lists, each stored as rows of a child model rather than Plan columns.
+CHILD_LISTS = frozenset(
+    [
+        "prerequisites",
+        "steps",
+        "success_criteria",
+        "metrics",
+        "stakeholders",
+        "post_mortem",
+        "phases",
+        "log",
+    ]
+)
+
 
 @dataclass
 class CheckItem:
@@ -113,20 +127,11 @@ class PlanDocument:
     def variables(self) -> dict[str, str]:
         return {name: getattr(self, attr) for name, attr in VARIABLE_FIELDS.items()}
 
+    @classmethod
+    def header_names(cls) -> list[str]:
+        """The fields that are the Plan model's own columns, not child rows."""
+        return [f.name for f in dataclasses.fields(cls) if f.name not in CHILD_LISTS]
+
     def header_fields(self) -> dict:
         """The Plan model's own fields, ready for `Plan(**...)`."""
-        children = {
-            "prerequisites",
-            "steps",
-            "success_criteria",
-            "metrics",
-            "stakeholders",
-            "post_mortem",
-            "phases",
-            "log",
-        }
-        return {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if f.name not in children
-        }
+        return {name: getattr(self, name) for name in self.header_names()}

@@ -56,8 +56,8 @@ ROLLBACK_INTRO = "If the fix causes issues:"
 
 # Step tasks that carry one of the plan's values; the importer reads the value back from them.
 ANCHORED_TASKS = {
-    "DEFAULT_BRANCH": ("Create feature branch from ", ""),
-    "REVIEWER": ("Get approval from ", ""),
+    "DEFAULT_BRANCH": "Create feature branch from ",
+    "REVIEWER": "Get approval from ",
 }
 
 LOG_AUTHOR_RE = re.compile(r"^(?P<update>.*?)\s+\(@(?P<author>[^()]+)\)$")

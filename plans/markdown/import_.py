@@ -58,6 +58,13 @@ STEP_RE = re.compile(
 SPEC_RE = re.compile(r"^\[(?P<title>[^\]]*)\]\((?P<link>[^)]*)\)$")
 ROLLBACK_ITEM_RE = re.compile(r"^\*\*(?P<name>[^*]+?):\*\*\s*(?P<value>.*)$")
 SEPARATOR_CELL_RE = re.compile(r"^:?-+:?$")
+# The four numbered rollback actions: the Plan field each fills, and how its value reads.
+ROLLBACK_ACTIONS = {
+    "immediate": ("revert_commit", r"Revert commit\s+`?(?P<v>[^`]*)`?"),
+    "database": ("database_rollback", r"(?P<v>.+)"),
+    "cache": ("cache_keys", r"Clear cache keys:\s*`?(?P<v>[^`]*)`?"),
+    "notify": ("notification_channel", r"Alert team via\s+(?P<v>.+)"),
+}
 
 PRIORITY_WORDS = {"critical": "P0", "high": "P1", "medium": "P2", "low": "P3"}
 STATUS_WORDS = {label.lower(): value for value, label in Status.choices}
@@ -374,14 +381,8 @@ class _Importer:
         text = LIST_RE.match(item.text)["text"]
         match = ROLLBACK_ITEM_RE.match(text)
         name, value = (_norm(match["name"]), match["value"].strip()) if match else ("", "")
-        patterns = {
-            "immediate": ("revert_commit", r"Revert commit\s+`?(?P<v>[^`]*)`?"),
-            "database": ("database_rollback", r"(?P<v>.+)"),
-            "cache": ("cache_keys", r"Clear cache keys:\s*`?(?P<v>[^`]*)`?"),
-            "notify": ("notification_channel", r"Alert team via\s+(?P<v>.+)"),
-        }
-        if name in patterns:
-            attr, pattern = patterns[name]
+        if name in ROLLBACK_ACTIONS:
+            attr, pattern = ROLLBACK_ACTIONS[name]
             found = re.fullmatch(pattern, value, re.IGNORECASE)
             if found:
                 value = _value(found["v"])
@@ -586,20 +587,18 @@ class _Importer:
         the values as fields and the text as the template's, so a re-export is identical.
         """
         doc = self.doc
-        for name, (prefix, suffix) in fmt.ANCHORED_TASKS.items():
-            attr = _attr(name)
+        for name, prefix in fmt.ANCHORED_TASKS.items():
+            attr = VARIABLE_FIELDS[name]
             token = "{{" + name + "}}"
             for step in doc.steps:
                 for task in step.tasks:
-                    if not (task.text.startswith(prefix) and task.text.endswith(suffix)):
-                        continue
-                    value = task.text[len(prefix) : len(task.text) - len(suffix)]
-                    if value == token or not value:
+                    value = task.text.removeprefix(prefix)
+                    if value == task.text or value == token or not value:
                         continue
                     if not getattr(doc, attr) and _fits(attr, value):
                         setattr(doc, attr, value)
                     if getattr(doc, attr) == value:
-                        task.text = prefix + token + suffix
+                        task.text = prefix + token
         for step in doc.steps:
             command = step.test_commands
             if not command or "\n" in command or command == "{{TEST_COMMAND}}":
@@ -647,10 +646,6 @@ class _Importer:
 def _fits(attr: str, value: str) -> bool:
     """Whether a value read from free text fits its Plan field; if not, the text stays as is."""
     return len(value) <= Plan._meta.get_field(attr).max_length
-
-
-def _attr(variable: str) -> str:
-    return VARIABLE_FIELDS[variable]
 
 
 def _raw(lines: list[Line]) -> str:

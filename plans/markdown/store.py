@@ -47,7 +47,7 @@ def plans_with_children() -> QuerySet[Plan]:
 
 def document_from_plan(plan: Plan) -> PlanDocument:
     """Read a plan fetched through `plans_with_children()` into a document."""
-    doc = PlanDocument(**{name: getattr(plan, name) for name in PlanDocument().header_fields()})
+    doc = PlanDocument(**{name: getattr(plan, name) for name in PlanDocument.header_names()})
     for item in plan.checklist_items.all():
         getattr(doc, CHECKLIST_ATTRS[item.kind]).append(CheckItem(item.text, item.done))
     doc.steps = [
