@@ -1,8 +1,26 @@
 """Every input FixTracker accepts is validated here."""
 
-from django import forms
+import json
 
-from plans.models import Priority, Status
+from django import forms
+from django.core.exceptions import ValidationError
+
+from plans.models import (
+    ChecklistItem,
+    MonitoringMetric,
+    Plan,
+    Priority,
+    ProgressLogEntry,
+    StakeholderUpdate,
+    Status,
+    Step,
+    StepFile,
+    StepTask,
+    TimelinePhase,
+)
+
+# Tab is fine inside code; every other control character would corrupt the Markdown export.
+CONTROL_CHARS = {chr(c) for c in range(32) if c not in (9, 10, 13)} | {"\x7f"}
 
 
 class DashboardFilterForm(forms.Form):
@@ -14,4 +32,330 @@ class DashboardFilterForm(forms.Form):
     )
     priority = forms.ChoiceField(
         label="Priority", required=False, choices=[("", "Any priority"), *Priority.choices]
+    )
+
+
+def _check_text(form: forms.BaseForm) -> None:
+    """One-line fields stay on one line; no field carries control characters."""
+    for name, value in list(form.cleaned_data.items()):
+        if not isinstance(value, str):
+            continue
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        multiline = isinstance(form.fields[name].widget, forms.Textarea)
+        if not multiline and "\n" in value:
+            form.add_error(name, "Must be a single line.")
+        elif any(char in CONTROL_CHARS for char in value):
+            form.add_error(name, "Contains control characters; remove them.")
+        else:
+            form.cleaned_data[name] = value
+
+
+class CleanTextForm(forms.Form):
+    label_suffix = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_text(self)
+        return cleaned
+
+
+class MergingForm(forms.ModelForm):
+    """An edit form that saves only what its user changed.
+
+    It carries the values it was rendered with (`base`). On save, a field this user left
+    alone takes whatever is in the database now, so two people editing different fields
+    both keep their changes; a field both changed to different values is a conflict: the
+    form is refused (409) and shows the current value, and saving again overwrites it.
+    """
+
+    label_suffix = ""
+    base = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflicts: list[str] = []
+        self.current = {name: self.value_of(name) for name in self.merged_fields}
+        if not self.is_bound:
+            self.initial["base"] = self._dump(self.current)
+            if self.prefix is None:
+                # An edit form opened in place takes the focus; add forms wait to be used.
+                self._focus(self.merged_fields[0])
+
+    def _focus(self, name: str) -> None:
+        for field in self.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+        self.fields[name].widget.attrs["autofocus"] = True
+
+    def full_clean(self):
+        super().full_clean()
+        failed = [name for name in self.fields if name in self.errors]
+        if failed:
+            self._focus(failed[0])
+
+    @property
+    def merged_fields(self) -> list[str]:
+        return [name for name in self.fields if name != "base"]
+
+    def value_of(self, name: str):
+        """The instance's current value of a field, as the form field cleans it."""
+        return getattr(self.instance, name) if self.instance.pk else self.fields[name].initial
+
+    def _dump(self, values: dict) -> str:
+        return json.dumps({k: "" if v is None else str(v) for k, v in values.items()})
+
+    def _base_values(self) -> dict:
+        try:
+            raw = json.loads(self.cleaned_data.get("base") or "{}")
+        except ValueError:
+            raw = {}
+        values = {}
+        for name in self.merged_fields:
+            try:
+                values[name] = self.fields[name].clean(raw[name])
+            except (KeyError, TypeError, ValidationError):
+                values[name] = self.current[name]
+            if isinstance(values[name], str):
+                values[name] = values[name].replace("\r\n", "\n")
+        return values
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_text(self)
+        if self.instance.pk is None or self.errors:
+            return cleaned
+        base = self._base_values()
+        for name in self.merged_fields:
+            mine, theirs = cleaned.get(name), self.current[name]
+            if mine == base[name]:
+                cleaned[name] = theirs
+            elif theirs not in (base[name], mine):
+                self.conflicts.append(name)
+                shown = theirs if theirs not in (None, "") else "(empty)"
+                self.add_error(
+                    name,
+                    f"Someone else changed this to “{shown}” while you were editing. "
+                    "Save again to replace it with your value.",
+                )
+        if self.conflicts:
+            # The next save is made against what is there now.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("base")] = self._dump(self.current)
+        return cleaned
+
+    @property
+    def changed_fields(self) -> set[str]:
+        return {n for n in self.merged_fields if self.cleaned_data.get(n) != self.current[n]}
+
+    def save(self, commit=True):
+        instance = super().save(commit=False)
+        if commit:
+            if instance.pk is None:
+                instance.save()
+            else:
+                fields = [n for n in self.changed_fields if n in self._meta.fields]
+                if fields:
+                    instance.save(update_fields=fields)
+        return instance
+
+
+class HeaderForm(MergingForm):
+    class Meta:
+        model = Plan
+        fields = [
+            "fix_name",
+            "issue_id",
+            "author",
+            "created",
+            "priority",
+            "spec_title",
+            "spec_link",
+            "default_branch",
+            "reviewer",
+            "test_command",
+            "deploy_command",
+        ]
+        labels = {
+            "fix_name": "Fix name",
+            "issue_id": "Issue id",
+            "spec_title": "Spec title",
+            "spec_link": "Spec link",
+            "default_branch": "Default branch",
+            "test_command": "Test command",
+            "deploy_command": "Deploy command",
+        }
+        widgets = {"created": forms.DateInput(attrs={"type": "date"})}
+
+
+class OverviewForm(MergingForm):
+    class Meta:
+        model = Plan
+        fields = ["overview"]
+        widgets = {"overview": forms.Textarea(attrs={"rows": 6})}
+
+
+class NotesForm(MergingForm):
+    class Meta:
+        model = Plan
+        fields = ["notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 6})}
+
+
+class RollbackForm(MergingForm):
+    class Meta:
+        model = Plan
+        fields = [
+            "revert_commit",
+            "database_rollback",
+            "cache_keys",
+            "notification_channel",
+            "rollback_language",
+            "rollback_command",
+        ]
+        labels = {
+            "revert_commit": "Commit to revert",
+            "database_rollback": "Database",
+            "cache_keys": "Cache keys to clear",
+            "notification_channel": "Alert team via",
+            "rollback_language": "Command language",
+        }
+        widgets = {"rollback_command": forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})}
+
+
+class ChecklistItemForm(MergingForm):
+    class Meta:
+        model = ChecklistItem
+        fields = ["text"]
+
+
+class StepTaskForm(MergingForm):
+    class Meta:
+        model = StepTask
+        fields = ["text"]
+
+
+class StepForm(MergingForm):
+    files = forms.CharField(
+        label="Files to modify",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        help_text="One path per line.",
+    )
+
+    class Meta:
+        model = Step
+        fields = [
+            "title",
+            "timeline",
+            "code_language",
+            "code",
+            "test_commands_language",
+            "test_commands",
+        ]
+        labels = {
+            "code_language": "Code language",
+            "code": "Code changes",
+            "test_commands_language": "Test commands language",
+            "test_commands": "Test commands",
+        }
+        widgets = {
+            "code": forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+            "test_commands": forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        }
+
+    field_order = ["title", "timeline", "files"]
+
+    def value_of(self, name):
+        if name == "files":
+            return "\n".join(f.path for f in self.instance.files.all()) if self.instance.pk else ""
+        return super().value_of(name)
+
+    def clean_files(self):
+        paths = [line.strip().strip("`") for line in self.cleaned_data["files"].splitlines()]
+        max_length = StepFile._meta.get_field("path").max_length
+        if any(len(path) > max_length for path in paths):
+            raise ValidationError(f"Each path must be at most {max_length} characters.")
+        return "\n".join(path for path in paths if path)
+
+    def save(self, commit=True):
+        step = super().save(commit)
+        if commit and "files" in self.changed_fields:
+            step.files.all().delete()
+            paths = self.cleaned_data["files"].split("\n") if self.cleaned_data["files"] else []
+            StepFile.objects.bulk_create(
+                [StepFile(step=step, position=i, path=path) for i, path in enumerate(paths)]
+            )
+        return step
+
+
+class NewStepForm(MergingForm):
+    class Meta:
+        model = Step
+        fields = ["title", "timeline"]
+
+
+class MetricForm(MergingForm):
+    class Meta:
+        model = MonitoringMetric
+        fields = ["metric", "expected_value", "alert_threshold"]
+
+
+class StakeholderForm(MergingForm):
+    class Meta:
+        model = StakeholderUpdate
+        fields = ["stakeholder", "update_method", "when"]
+        labels = {"update_method": "Update method"}
+
+
+class PhaseForm(MergingForm):
+    class Meta:
+        model = TimelinePhase
+        fields = ["phase", "target_time", "actual_time", "status"]
+
+
+class NewPlanForm(forms.ModelForm):
+    label_suffix = ""
+
+    class Meta:
+        model = Plan
+        fields = ["fix_name", "issue_id", "priority", "author", "overview"]
+        labels = {"fix_name": "Fix name", "issue_id": "Issue id"}
+        widgets = {"overview": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fix_name"].required = True
+        self.fields["issue_id"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_text(self)
+        return cleaned
+
+
+class StatusForm(CleanTextForm):
+    expected = forms.ChoiceField(choices=Status.choices)
+    to = forms.ChoiceField(choices=Status.choices)
+
+    def clean(self):
+        from plans.workflow import neighbours
+
+        cleaned = super().clean()
+        expected, to = cleaned.get("expected"), cleaned.get("to")
+        if expected and to and to not in neighbours(expected):
+            raise ValidationError("Status moves one step at a time, forward or back.")
+        return cleaned
+
+
+class DoneForm(CleanTextForm):
+    """The state wanted, never "toggle": sending it twice leaves the same state."""
+
+    done = forms.TypedChoiceField(
+        choices=[("true", "ticked"), ("false", "unticked")], coerce=lambda v: v == "true"
+    )
+
+
+class LogEntryForm(CleanTextForm):
+    update = forms.CharField(
+        label="Progress update",
+        max_length=ProgressLogEntry._meta.get_field("update").max_length,
     )

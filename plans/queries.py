@@ -38,3 +38,17 @@ def dashboard_plans(*, q: str = "", status: str = "", priority: str = "") -> Que
 def progress(plan: Plan) -> tuple[int, int]:
     """(ticked, total) checkboxes of a plan annotated by `dashboard_plans`."""
     return plan.items_done + plan.tasks_done, plan.items_total + plan.tasks_total
+
+
+def plan_progress(plan_id: int) -> dict[str, int]:
+    """Ticked and total checkboxes of one plan, for the progress bar a tick updates."""
+    counts = {"done": 0, "total": 0}
+    for rows in (
+        ChecklistItem.objects.filter(plan_id=plan_id),
+        StepTask.objects.filter(step__plan_id=plan_id),
+    ):
+        part = rows.aggregate(total=Count("pk"), done=Count("pk", filter=Q(done=True)))
+        counts["done"] += part["done"]
+        counts["total"] += part["total"]
+    counts["percent"] = round(100 * counts["done"] / counts["total"]) if counts["total"] else 0
+    return counts

@@ -1,10 +1,30 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from plans.views import dashboard
+from plans.views import dashboard, log, plan, rows, sections, status
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("plans/new/", plan.plan_new, name="plan_new"),
+    path("plans/<int:plan_id>/", plan.plan_detail, name="plan"),
+    path("plans/<int:plan_id>/status/", status.change_status, name="plan_status"),
+    path("plans/<int:plan_id>/log/", log.add_log_entry, name="plan_log"),
+    path("plans/<int:plan_id>/sections/<str:name>/", sections.section_show, name="section"),
+    path(
+        "plans/<int:plan_id>/sections/<str:name>/edit/",
+        sections.section_edit,
+        name="section_edit",
+    ),
+    path("plans/<int:plan_id>/rows/<str:kind>/add/", rows.row_add, name="row_add"),
+    path("plans/<int:plan_id>/rows/<str:kind>/<int:row_id>/", rows.row_show, name="row"),
+    path("plans/<int:plan_id>/rows/<str:kind>/<int:row_id>/edit/", rows.row_edit, name="row_edit"),
+    path("plans/<int:plan_id>/rows/<str:kind>/<int:row_id>/move/", rows.row_move, name="row_move"),
+    path(
+        "plans/<int:plan_id>/rows/<str:kind>/<int:row_id>/delete/",
+        rows.row_delete,
+        name="row_delete",
+    ),
+    path("plans/<int:plan_id>/rows/<str:kind>/<int:row_id>/done/", rows.row_done, name="row_done"),
 ]

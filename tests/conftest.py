@@ -27,3 +27,26 @@ def engineer(django_user_model):
 def alice(client, engineer):
     client.force_login(engineer)
     return client
+
+
+@pytest.fixture
+def reader(django_user_model):
+    """Bob is logged in but may not change plans."""
+    return django_user_model.objects.create_user("bob", password="pw")
+
+
+@pytest.fixture
+def bob(client_factory, reader):
+    client = client_factory()
+    client.force_login(reader)
+    return client
+
+
+@pytest.fixture
+def client_factory():
+    from django.test import Client
+
+    return Client
+
+
+HTMX = {"HX-Request": "true"}

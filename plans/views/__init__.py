@@ -1,1 +1,1 @@
-"""One module per screen; views parse the request, call one function, render one template."""
+"""One module per screen or action; each view parses, calls one function, renders one partial."""

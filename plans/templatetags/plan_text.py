@@ -1,0 +1,52 @@
+"""Showing user text: Markdown rendered and sanitised, placeholders filled with plan values."""
+
+import markdown as markdown_lib
+import nh3
+from django import template
+from django.utils.safestring import mark_safe
+
+from plans.markdown.format import PLACEHOLDER, fill_variables
+
+register = template.Library()
+
+# Python-Markdown passes raw HTML through; nh3 then keeps only safe tags and attributes,
+# and adds rel="noopener noreferrer" to every link.
+EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+
+
+@register.filter
+def markdown(text: str) -> str:
+    html = markdown_lib.markdown(text or "", extensions=EXTENSIONS)
+    return mark_safe(nh3.clean(html))
+
+
+@register.filter
+def fill(text: str, variables: dict[str, str]) -> str:
+    return fill_variables(text or "", variables or {})
+
+
+@register.filter
+def safe_url(url: str) -> str:
+    """The URL if it is http(s), else empty: a plan's spec link must not run script."""
+    return url if url.startswith(("https://", "http://")) else ""
+
+
+@register.filter
+def or_placeholder(value: str, field: str) -> str:
+    """A blank field shows as the template's placeholder, as the export writes it."""
+    return value or PLACEHOLDER.get(field, "")
+
+
+@register.filter
+def list_id(row, kind) -> str:
+    return kind.list_id(row)
+
+
+@register.filter
+def cells(row, kind) -> list[str]:
+    """A table row's values in column order, choices shown by their labels."""
+    values = []
+    for name in kind.columns:
+        display = getattr(row, f"get_{name}_display", None)
+        values.append(display() if display else getattr(row, name))
+    return values

@@ -1,0 +1,148 @@
+"""The plan page, every section of the template in its order, and the new-plan form."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Model
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from plans.defaults import create_plan_from_template
+from plans.forms import LogEntryForm, NewPlanForm
+from plans.markdown.store import plans_with_children
+from plans.models import Plan
+from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS, RowKind
+from plans.sections import SECTIONS
+from plans.views.access import can_edit, editor_required, plan_url
+from plans.workflow import author_name, neighbours
+
+
+@dataclass
+class RowList:
+    """One editable list as the page shows it: its rows, its HTML id and its add form."""
+
+    kind: RowKind
+    rows: list
+    list_id: str
+    parent: Model
+    add_form: object
+
+
+def percent(done: int, total: int) -> int:
+    return round(100 * done / total) if total else 0
+
+
+def row_list(kind: RowKind, rows: list, parent: Model, failed_add=None) -> RowList:
+    list_id = kind.list_id(parent)
+    if failed_add is not None and failed_add[0] == list_id:
+        add_form = failed_add[1]
+    else:
+        add_form = kind.add_form(instance=kind.new_row(parent), prefix=f"add-{list_id}")
+    if "text" in add_form.fields:
+        add_form.fields["text"].label = f"New {kind.noun}"
+    return RowList(kind, rows, list_id, parent, add_form)
+
+
+def decorate_step(step, failed_add=None) -> None:
+    """Give a step (tasks prefetched) its progress and its task list for the templates."""
+    tasks = list(step.tasks.all())
+    step.done, step.total = sum(t.done for t in tasks), len(tasks)
+    step.percent = percent(step.done, step.total)
+    step.task_list = row_list(ROW_KINDS["tasks"], tasks, step, failed_add)
+
+
+def plan_context(plan: Plan, user, *, failed_add=None, **extra) -> dict:
+    """Everything the plan page and its partials show, from a plan fetched with its children."""
+    checklists = {name: [] for name in CHECKLIST_KIND_NAMES.values()}
+    for item in plan.checklist_items.all():
+        checklists[CHECKLIST_KIND_NAMES[item.kind]].append(item)
+    steps = list(plan.steps.all())
+    for step in steps:
+        decorate_step(step, failed_add)
+    done = sum(step.done for step in steps) + sum(
+        item.done for items in checklists.values() for item in items
+    )
+    total = sum(step.total for step in steps) + sum(len(items) for items in checklists.values())
+    lists = {
+        name: row_list(ROW_KINDS[name], rows, plan, failed_add) for name, rows in checklists.items()
+    }
+    for name, rows in [
+        ("steps", steps),
+        ("metrics", list(plan.metrics.all())),
+        ("stakeholders", list(plan.stakeholder_updates.all())),
+        ("phases", list(plan.phases.all())),
+    ]:
+        lists[name] = row_list(ROW_KINDS[name], rows, plan, failed_add)
+    back, forward = neighbours(plan.status)
+    context = {
+        "plan": plan,
+        "can_edit": can_edit(user),
+        "variables": plan_variables(plan),
+        "lists": lists,
+        "progress": {"done": done, "total": total, "percent": percent(done, total)},
+        "status_back": back,
+        "status_forward": forward,
+        "log_entries": sorted(
+            plan.log_entries.all(), key=lambda e: (e.logged_at, e.pk), reverse=True
+        ),
+        "log_form": LogEntryForm(),
+        "sections": SECTIONS,
+    }
+    context.update(extra)
+    return context
+
+
+def plan_variables(plan: Plan) -> dict[str, str]:
+    from plans.markdown.document import VARIABLE_FIELDS
+
+    return {name: getattr(plan, attr) for name, attr in VARIABLE_FIELDS.items()}
+
+
+def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
+    plan = get_object_or_404(plans_with_children(), pk=plan_id)
+    context = plan_context(plan, request.user, **extra)
+    return render(request, "plans/plan_detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def plan_detail(request, plan_id: int):
+    """The plan page; `?edit=header` or `?edit=metrics-12` opens that form without JavaScript."""
+    extra = {}
+    target = request.GET.get("edit", "")
+    if target and can_edit(request.user):
+        extra = edit_target_context(plan_id, target)
+    return render_plan_page(request, plan_id, **extra)
+
+
+def edit_target_context(plan_id: int, target: str) -> dict:
+    """The open form for `?edit=`: a section name, or a row as `<kind>-<id>`."""
+    if target in SECTIONS:
+        plan = get_object_or_404(Plan, pk=plan_id)
+        return {"editing": target, "edit_form": SECTIONS[target].form(instance=plan)}
+    kind_name, _, row_id = target.rpartition("-")
+    kind = ROW_KINDS.get(kind_name)
+    if kind is None or not row_id.isdigit():
+        return {}
+    row = kind.rows_for(plan_id).filter(pk=int(row_id)).first()
+    if row is None:
+        return {}
+    return {"editing_kind": kind.name, "editing_id": row.pk, "edit_form": kind.form(instance=row)}
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def plan_new(request):
+    if request.method == "POST":
+        form = NewPlanForm(request.POST)
+        if form.is_valid():
+            header = {k: v for k, v in form.cleaned_data.items() if v or k != "overview"}
+            plan = create_plan_from_template(**header, logged_by=author_name(request.user))
+            return redirect(plan_url(plan.pk))
+        status = 422
+    else:
+        form = NewPlanForm(
+            initial={"author": request.user.get_full_name() or request.user.get_username()}
+        )
+        status = 200
+    return render(request, "plans/plan_new.html", {"form": form}, status=status)

@@ -1,0 +1,203 @@
+"""Editing, adding, moving and deleting the rows of a plan's lists, and ticking checkboxes."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from plans import rows as row_ops
+from plans import workflow
+from plans.forms import DoneForm
+from plans.models import Plan, Step
+from plans.queries import plan_progress
+from plans.rows import ROW_KINDS, RowKind
+from plans.views.access import answer, can_edit, editor_required, plan_url
+from plans.views.plan import decorate_step, plan_variables, row_list
+
+
+def _kind(name: str) -> RowKind:
+    if name not in ROW_KINDS:
+        raise Http404("No such list.")
+    return ROW_KINDS[name]
+
+
+def _row(kind: RowKind, plan_id: int, row_id: int):
+    rows = kind.rows_for(plan_id)
+    if kind.name == "steps":
+        rows = rows.prefetch_related("tasks", "files")
+    return get_object_or_404(rows, pk=row_id)
+
+
+def row_context(plan: Plan, user, kind: RowKind, row, **extra) -> dict:
+    if kind.name == "steps":
+        decorate_step(row, extra.pop("failed_add", None))
+    return {
+        "plan": plan,
+        "kind": kind,
+        "row": row,
+        "can_edit": can_edit(user),
+        "variables": plan_variables(plan),
+        **extra,
+    }
+
+
+def list_context(plan: Plan, user, kind: RowKind, parent, failed_add=None) -> dict:
+    """The context of a whole list, for the swap after an add, a move or a delete."""
+    rows = list(kind.siblings(kind.new_row(parent)).order_by("position"))
+    if kind.name == "steps":
+        rows = list(plan.steps.prefetch_related("tasks", "files"))
+        for step in rows:
+            decorate_step(step)
+
+    return {
+        "plan": plan,
+        "list": row_list(kind, rows, parent, failed_add),
+        "can_edit": can_edit(user),
+        "variables": plan_variables(plan),
+    }
+
+
+def _anchor(kind: RowKind, row) -> str:
+    return f"{kind.name}-{row.pk}"
+
+
+@require_GET
+@login_required
+def row_show(request, plan_id: int, kind: str, row_id: int):
+    kind = _kind(kind)
+    row = _row(kind, plan_id, row_id)
+    plan = get_object_or_404(Plan, pk=plan_id)
+    return render(request, kind.template, row_context(plan, request.user, kind, row, focus=True))
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def row_edit(request, plan_id: int, kind: str, row_id: int):
+    kind = _kind(kind)
+    if request.method == "GET":
+        row = _row(kind, plan_id, row_id)
+        if not request.htmx:
+            return redirect(f"{plan_url(plan_id)}?edit={_anchor(kind, row)}#{_anchor(kind, row)}")
+        plan = get_object_or_404(Plan, pk=plan_id)
+        context = row_context(
+            plan,
+            request.user,
+            kind,
+            row,
+            editing_kind=kind.name,
+            editing_id=row.pk,
+            edit_form=kind.form(instance=row),
+        )
+        return render(request, kind.template, context)
+    rows = kind.rows_for(plan_id).filter(pk=row_id)
+    try:
+        form = row_ops.edit_row(plan_id, rows, kind.form, request.POST, user=request.user)
+    except ObjectDoesNotExist:
+        raise Http404("No such row.") from None
+    plan = get_object_or_404(Plan, pk=plan_id)
+    row = _row(kind, plan_id, row_id)
+    anchor = _anchor(kind, row)
+    if form.is_valid():
+        context = row_context(plan, request.user, kind, row, focus=True)
+        return answer(request, plan_id, anchor, kind.template, context)
+    status = 409 if form.conflicts else 422
+    context = row_context(
+        plan, request.user, kind, row, editing_kind=kind.name, editing_id=row.pk, edit_form=form
+    )
+    return answer(request, plan_id, anchor, kind.template, context, status)
+
+
+def _parent(kind: RowKind, plan: Plan, request):
+    if not kind.in_step:
+        return plan
+    step_id = request.POST.get("step", "")
+    if not step_id.isdigit():
+        raise Http404("No such step.")
+    return get_object_or_404(Step, pk=int(step_id), plan=plan)
+
+
+@require_POST
+@editor_required
+def row_add(request, plan_id: int, kind: str):
+    kind = _kind(kind)
+    plan = get_object_or_404(Plan, pk=plan_id)
+    parent = _parent(kind, plan, request)
+    list_id = kind.list_id(parent)
+    form = kind.add_form(request.POST, instance=kind.new_row(parent), prefix=f"add-{list_id}")
+    if form.is_valid():
+        row_ops.add_row(plan_id, kind, form)
+        context = list_context(plan, request.user, kind, parent)
+        return answer(request, plan_id, list_id, kind.list_template, context)
+    context = list_context(plan, request.user, kind, parent, failed_add=(list_id, form))
+    if not request.htmx:
+        context = {"failed_add": (list_id, form)}
+    return answer(request, plan_id, list_id, kind.list_template, context, 422)
+
+
+@require_POST
+@editor_required
+def row_move(request, plan_id: int, kind: str, row_id: int):
+    kind = _kind(kind)
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        return _bad_request(request, "Say which way to move: up or down.")
+    row = _row(kind, plan_id, row_id)
+    row_ops.move_row(plan_id, kind, row, up=direction == "up")
+    return _list_answer(request, plan_id, kind, row, anchor=_anchor(kind, row))
+
+
+@require_POST
+@editor_required
+def row_delete(request, plan_id: int, kind: str, row_id: int):
+    kind = _kind(kind)
+    row = _row(kind, plan_id, row_id)
+    row_ops.delete_row(plan_id, kind, row)
+    return _list_answer(request, plan_id, kind, row, anchor=kind.list_id(row))
+
+
+def _list_answer(request, plan_id: int, kind: RowKind, row, *, anchor: str):
+    plan = get_object_or_404(Plan, pk=plan_id)
+    parent = Step.objects.get(pk=row.step_id) if kind.in_step else plan
+    context = list_context(plan, request.user, kind, parent)
+    return answer(request, plan_id, anchor, kind.list_template, context)
+
+
+def _bad_request(request, message: str):
+    return render(request, "plans/partials/_message.html", {"message": message}, status=400)
+
+
+@require_POST
+@editor_required
+def row_done(request, plan_id: int, kind: str, row_id: int):
+    """Tick or untick: the request says which, so a retry or a double click changes nothing."""
+    kind = _kind(kind)
+    if not kind.checkable:
+        raise Http404("Only checklist items can be ticked.")
+    form = DoneForm(request.POST)
+    if not form.is_valid():
+        return _bad_request(
+            request, "Say whether the box should be ticked: done=true or done=false."
+        )
+    done = form.cleaned_data["done"]
+    context = {}
+    try:
+        if kind.in_step:
+            tick = workflow.set_task_done(plan_id, row_id, done=done, user=request.user)
+            tick.step.done, tick.step.total = tick.done, tick.total
+            context.update(
+                step=tick.step, phase=tick.phase, phase_kind=ROW_KINDS["phases"], new_log=tick.log
+            )
+        else:
+            workflow.set_item_done(plan_id, row_id, done=done, user=request.user)
+    except ObjectDoesNotExist:
+        raise Http404("No such checklist item.") from None
+    row = _row(kind, plan_id, row_id)
+    if not request.htmx:
+        return redirect(plan_url(plan_id, _anchor(kind, row)))
+    plan = get_object_or_404(Plan, pk=plan_id)
+    context.update(row_context(plan, request.user, kind, row), progress=plan_progress(plan_id))
+    if "step" in context:
+        step = context["step"]
+        step.percent = round(100 * step.done / step.total) if step.total else 0
+    return render(request, "plans/partials/_ticked.html", context)

@@ -1,0 +1,50 @@
+"""Moving a plan along Planning → In Progress → In Review → Deployed, one step at a time."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_POST
+
+from plans import workflow
+from plans.forms import StatusForm
+from plans.models import Plan
+from plans.views.access import answer, can_edit, editor_required
+
+TEMPLATE = "plans/partials/_status_changed.html"
+
+
+def status_context(plan: Plan, user, **extra) -> dict:
+    back, forward = workflow.neighbours(plan.status)
+    return {
+        "plan": plan,
+        "can_edit": can_edit(user),
+        "status_back": back,
+        "status_forward": forward,
+        **extra,
+    }
+
+
+@require_POST
+@editor_required
+def change_status(request, plan_id: int):
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        plan = get_object_or_404(Plan, pk=plan_id)
+        message = " ".join(e for errors in form.errors.values() for e in errors)
+        context = status_context(plan, request.user, status_message=message)
+        return answer(request, plan_id, "plan-status", TEMPLATE, context, 422)
+    expected, to = form.cleaned_data["expected"], form.cleaned_data["to"]
+    try:
+        entries = workflow.change_status(plan_id, expected=expected, to=to, user=request.user)
+    except Plan.DoesNotExist:
+        raise Http404("No such plan.") from None
+    except workflow.StaleStatus as stale:
+        plan = get_object_or_404(Plan, pk=plan_id)
+        message = (
+            f"Someone else moved this plan to {stale.current.label} before you. "
+            "Nothing was changed; check the plan and try again."
+        )
+        context = status_context(plan, request.user, status_message=message)
+        return answer(request, plan_id, "plan-status", TEMPLATE, context, 409)
+    plan = get_object_or_404(Plan, pk=plan_id)
+    context = status_context(plan, request.user, new_log=entries, focus=True)
+    return answer(request, plan_id, "plan-status", TEMPLATE, context)

@@ -1,0 +1,206 @@
+"""What may change on a plan, and what the progress log records when it does.
+
+Views, the admin and commands all come here. Every function is one transaction and takes
+the lock (or makes the conditional UPDATE) that keeps two engineers from racing: a tick
+carries the state wanted, a status change the status it expects to leave.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from plans.models import (
+    ChecklistItem,
+    PhaseStatus,
+    Plan,
+    ProgressLogEntry,
+    Status,
+    Step,
+    StepTask,
+    TimelinePhase,
+)
+
+STATUS_ORDER = list(Status)
+
+
+class StaleStatus(Exception):
+    """The plan left the status the request expected; nothing was changed."""
+
+    def __init__(self, current: str):
+        super().__init__(current)
+        self.current = Status(current)
+
+
+def neighbours(status: str) -> tuple[Status | None, Status | None]:
+    """The status one step back and one step forward, or None at either end."""
+    i = STATUS_ORDER.index(Status(status))
+    back = STATUS_ORDER[i - 1] if i > 0 else None
+    forward = STATUS_ORDER[i + 1] if i + 1 < len(STATUS_ORDER) else None
+    return back, forward
+
+
+def author_name(user) -> str:
+    return user.get_username() if user is not None else ""
+
+
+def touch(plan_id: int, now: datetime.datetime) -> None:
+    """Every change bumps the plan's `updated_at`, which the stakeholder page polls."""
+    Plan.objects.filter(pk=plan_id).update(updated_at=now)
+
+
+def _log(plan_id: int, update: str, user, now: datetime.datetime) -> ProgressLogEntry:
+    return ProgressLogEntry.objects.create(
+        plan_id=plan_id, logged_at=now, update=update, author=author_name(user)
+    )
+
+
+@transaction.atomic
+def change_status(plan_id: int, *, expected: str, to: str, user) -> list[ProgressLogEntry]:
+    """Move the plan from `expected` to `to` (one step either way), and log it.
+
+    The UPDATE only matches while the plan is still in `expected`, so of two people pressing
+    the same button at once exactly one moves it; the other gets `StaleStatus`.
+    """
+    if to not in neighbours(expected):
+        raise ValueError(f"{expected} cannot move to {to}")
+    now = timezone.now()
+    moved = Plan.objects.filter(pk=plan_id, status=expected).update(
+        status=to, status_changed_at=now, updated_at=now
+    )
+    if not moved:
+        current = Plan.objects.filter(pk=plan_id).values_list("status", flat=True).first()
+        if current is None:
+            raise Plan.DoesNotExist
+        raise StaleStatus(current)
+    update = f"Status: {Status(expected).label} → {Status(to).label}"
+    return [_log(plan_id, update, user, now)]
+
+
+@transaction.atomic
+def add_log_entry(plan_id: int, *, update: str, user) -> ProgressLogEntry:
+    now = timezone.now()
+    touch(plan_id, now)
+    return _log(plan_id, update, user, now)
+
+
+def _mark(rows, done: bool, user, now) -> bool:
+    """Set `done` on the matched row unless it already has it; True when it changed."""
+    return bool(
+        rows.exclude(done=done).update(
+            done=done, done_by=user if done else None, done_at=now if done else None
+        )
+    )
+
+
+@transaction.atomic
+def set_item_done(plan_id: int, item_id: int, *, done: bool, user) -> bool:
+    """Tick or untick a prerequisite, success criterion or post-mortem item."""
+    now = timezone.now()
+    rows = ChecklistItem.objects.filter(pk=item_id, plan_id=plan_id)
+    if not rows.exists():
+        raise ChecklistItem.DoesNotExist
+    changed = _mark(rows, done, user, now)
+    if changed:
+        touch(plan_id, now)
+    return changed
+
+
+@dataclass
+class TaskTick:
+    changed: bool
+    step: Step
+    done: int
+    total: int
+    phase: TimelinePhase | None = None
+    log: list[ProgressLogEntry] = field(default_factory=list)
+
+
+def _phase_status(done: int, total: int) -> PhaseStatus:
+    if done == 0:
+        return PhaseStatus.NOT_STARTED
+    return PhaseStatus.DONE if done == total else PhaseStatus.IN_PROGRESS
+
+
+@transaction.atomic
+def set_task_done(plan_id: int, task_id: int, *, done: bool, user) -> TaskTick:
+    """Tick or untick a step's task, and move the step's timeline phase along.
+
+    The step's row is locked first, so when several people tick its last tasks at once
+    exactly one of them sees the step complete and logs it.
+    """
+    now = timezone.now()
+    task_step = StepTask.objects.filter(pk=task_id, step__plan_id=plan_id).values("step_id")
+    step = Step.objects.select_for_update().get(pk__in=task_step)
+    changed = _mark(StepTask.objects.filter(pk=task_id), done, user, now)
+    counts = step.tasks.aggregate(total=Count("pk"), done=Count("pk", filter=Q(done=True)))
+    tick = TaskTick(changed, step, counts["done"], counts["total"])
+    if not changed:
+        return tick
+    touch(plan_id, now)
+    before = _phase_status(tick.done - 1 if done else tick.done + 1, tick.total)
+    after = _phase_status(tick.done, tick.total)
+    if before == after:
+        return tick
+    tick.phase = TimelinePhase.objects.filter(plan_id=plan_id, position=step.position).first()
+    label = f"Step {step.number}: {step.title}"
+    if after == PhaseStatus.DONE:
+        tick.log.append(_log(plan_id, f"{label} complete", user, now))
+    elif before == PhaseStatus.DONE:
+        tick.log.append(_log(plan_id, f"{label} reopened", user, now))
+    if tick.phase is not None:
+        tick.phase.status = after
+        if after == PhaseStatus.DONE:
+            tick.phase.actual_time = elapsed_since_start(plan_id, now)
+            update = f"Timeline: {tick.phase.phase} done, actual time {tick.phase.actual_time}"
+            tick.log.append(_log(plan_id, update, user, now))
+        elif before == PhaseStatus.DONE:
+            tick.phase.actual_time = ""
+        tick.phase.save(update_fields=["status", "actual_time"])
+    return tick
+
+
+def elapsed_since_start(plan_id: int, now: datetime.datetime) -> str:
+    """Time since the plan's first log entry (its "Plan created"), written like "+1h 25m".
+
+    Relative, like the template's target times, so the two columns compare at a glance.
+    """
+    first = (
+        ProgressLogEntry.objects.filter(plan_id=plan_id)
+        .order_by("logged_at")
+        .values_list("logged_at", flat=True)
+        .first()
+    )
+    if first is None:
+        first = Plan.objects.values_list("created_at", flat=True).get(pk=plan_id)
+    return format_elapsed(now - first)
+
+
+def format_elapsed(delta: datetime.timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"+{days}d {hours}h"
+    if hours:
+        return f"+{hours}h {minutes}m"
+    return f"+{minutes}m"
+
+
+def log_phase_override(phase: TimelinePhase, changed: set[str], user) -> list[ProgressLogEntry]:
+    """A user's own target or actual time on the timeline goes in the log as well."""
+    now = timezone.now()
+    entries = []
+    if "actual_time" in changed:
+        actual = phase.actual_time or "cleared"
+        entries.append(
+            _log(phase.plan_id, f"Timeline: {phase.phase} actual time {actual}", user, now)
+        )
+    if "target_time" in changed:
+        target = phase.target_time or "cleared"
+        entries.append(
+            _log(phase.plan_id, f"Timeline: {phase.phase} target time {target}", user, now)
+        )
+    return entries

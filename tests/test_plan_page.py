@@ -1,0 +1,196 @@
+"""The plan page shows every section of the template, in its order, editable in place."""
+
+import re
+
+import pytest
+
+from plans.models import ProgressLogEntry, Step, StepTask
+from tests.conftest import HTMX
+from tests.factories import filled_plan, template_plan
+
+pytestmark = pytest.mark.django_db
+
+TEMPLATE_ORDER = [
+    "Overview",
+    "Prerequisites",
+    "Implementation Steps",
+    "Step 1: Immediate Mitigation (if needed)",
+    "Step 2: Prepare Fix",
+    "Step 3: Testing",
+    "Step 4: Code Review",
+    "Step 5: Deployment",
+    "Rollback Plan",
+    "Verification",
+    "Success Criteria",
+    "Monitoring",
+    "Communication",
+    "Stakeholder Updates",
+    "Post-Mortem",
+    "Timeline",
+    "Notes",
+    "Progress Log",
+]
+
+
+def headings(html: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", html)
+    ]
+
+
+def test_it_requires_login(client):
+    plan = template_plan()
+
+    response = client.get(f"/plans/{plan.pk}/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_it_shows_every_section_in_template_order(alice):
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-9")
+
+    response = alice.get(f"/plans/{plan.pk}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Fix Implementation Plan: Slow search" in html
+    assert headings(html) == TEMPLATE_ORDER
+    assert "Root cause confirmed in spec" in html
+    assert "Original bug no longer reproducible" in html
+    assert "Schedule post-mortem meeting" in html
+    assert '<span class="badge status-planning">Planning</span>' in html
+    assert "0 of 29 checkboxes ticked" in html
+
+
+def test_it_fills_plan_values_into_tasks_and_commands(alice):
+    plan = filled_plan()
+
+    html = alice.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert "Create feature branch from main" in html
+    assert "Get approval from @sre-oncall" in html
+    assert "pytest tests/auth -x" in html
+
+
+def test_editor_sees_edit_controls(alice):
+    plan = template_plan()
+
+    html = alice.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert 'aria-label="Edit overview"' in html
+    assert f'hx-post="/plans/{plan.pk}/status/"' in html
+    assert 'name="update"' in html
+
+
+def test_reader_without_change_permission_sees_no_controls(bob):
+    plan = template_plan()
+
+    response = bob.get(f"/plans/{plan.pk}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "hx-post" not in html
+    assert '<form method="post" action="/plans/' not in html
+    assert "Edit" not in re.sub(r"<[^>]+>", "", html).replace("Editing", "")
+    assert "needs the “change plan” permission" in html
+
+
+def test_reader_cannot_open_a_form_through_the_url(bob):
+    plan = template_plan()
+
+    html = bob.get(f"/plans/{plan.pk}/?edit=header").content.decode()
+
+    assert 'name="fix_name"' not in html
+
+
+def test_it_404s_for_a_missing_plan(alice):
+    assert alice.get("/plans/999999/").status_code == 404
+
+
+def test_markdown_is_rendered_and_sanitised(alice):
+    plan = template_plan(overview="**bold** <script>alert(1)</script> [x](javascript:alert(2))")
+
+    html = alice.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert "<strong>bold</strong>" in html
+    assert "<script>alert(1)" not in html
+    assert "javascript:alert" not in html
+
+
+def test_user_text_is_escaped(alice):
+    plan = template_plan(fix_name="<img src=x onerror=alert(1)>")
+
+    html = alice.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_edit_parameter_opens_that_form_without_javascript(alice):
+    plan = template_plan()
+    metric = plan.metrics.first()
+
+    html = alice.get(f"/plans/{plan.pk}/?edit=metrics-{metric.pk}").content.decode()
+
+    assert f'action="/plans/{plan.pk}/rows/metrics/{metric.pk}/edit/"' in html
+    assert 'value="Error rate"' in html
+
+
+def test_unknown_edit_parameter_is_ignored(alice):
+    plan = template_plan()
+
+    for target in ["bogus", "metrics-x", "metrics-999999", "steps-"]:
+        assert alice.get(f"/plans/{plan.pk}/", {"edit": target}).status_code == 200
+
+
+def test_it_rejects_post(alice):
+    plan = template_plan()
+
+    assert alice.post(f"/plans/{plan.pk}/").status_code == 405
+
+
+def grow(plan, n: int) -> None:
+    """Give a plan n steps of n tasks and n log entries."""
+    Step.objects.filter(plan=plan).delete()
+    steps = Step.objects.bulk_create([Step(plan=plan, position=i, title=f"S{i}") for i in range(n)])
+    StepTask.objects.bulk_create(
+        [StepTask(step=s, position=j, text=f"T{j}") for s in steps for j in range(n)]
+    )
+    ProgressLogEntry.objects.bulk_create(
+        [ProgressLogEntry(plan=plan, update=f"U{i}") for i in range(n)]
+    )
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_query_count_does_not_grow_with_the_plan(alice, n, django_assert_max_num_queries):
+    plan = template_plan()
+    for i in range(n):
+        template_plan(issue_id=f"OTHER-{i}")
+    grow(plan, n)
+
+    # session, user, plan, 8 child lists, user and group permissions.
+    with django_assert_max_num_queries(13):
+        response = alice.get(f"/plans/{plan.pk}/")
+    assert response.status_code == 200
+    assert f"Step {n}: S{n - 1}" in response.content.decode()
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_htmx_fragments_keep_a_constant_query_count(alice, n, django_assert_max_num_queries):
+    plan = template_plan()
+    grow(plan, n)
+    step = plan.steps.last()
+    task = step.tasks.last()
+
+    with django_assert_max_num_queries(13):
+        alice.get(f"/plans/{plan.pk}/rows/steps/{step.pk}/", headers=HTMX)
+    # The most a tick costs: the one that completes a step, logs it and times its phase.
+    with django_assert_max_num_queries(19):
+        alice.post(f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/", {"done": "true"}, headers=HTMX)
+    with django_assert_max_num_queries(12):
+        alice.post(f"/plans/{plan.pk}/log/", {"update": "Still going"}, headers=HTMX)
+    with django_assert_max_num_queries(12):
+        alice.post(
+            f"/plans/{plan.pk}/status/", {"expected": "planning", "to": "in_progress"}, headers=HTMX
+        )
