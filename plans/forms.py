@@ -51,7 +51,9 @@ def _check_text(form: forms.BaseForm) -> None:
 
 
 class CleanTextForm(forms.Form):
-    label_suffix = ""
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         cleaned = super().clean()
@@ -68,11 +70,14 @@ class MergingForm(forms.ModelForm):
     form is refused (409) and shows the current value, and saving again overwrites it.
     """
 
-    label_suffix = ""
     base = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            # The merge compares against `base`; Django's own hidden "initial-" copies add nothing.
+            field.show_hidden_initial = False
         self.conflicts: list[str] = []
         self.current = {name: self.value_of(name) for name in self.merged_fields}
         if not self.is_bound:
@@ -313,8 +318,6 @@ class PhaseForm(MergingForm):
 
 
 class NewPlanForm(forms.ModelForm):
-    label_suffix = ""
-
     class Meta:
         model = Plan
         fields = ["fix_name", "issue_id", "priority", "author", "overview"]
@@ -322,6 +325,7 @@ class NewPlanForm(forms.ModelForm):
         widgets = {"overview": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["fix_name"].required = True
         self.fields["issue_id"].required = True
