@@ -1,0 +1,121 @@
+"""What an engineer does during an incident, in a real browser, without page reloads."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from plans.models import Plan, StepTask
+from tests.e2e.conftest import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def mark_page(page):
+    """A flag on window that a full page load would wipe out."""
+    page.evaluate("window.__sameDocument = true")
+
+
+def still_same_document(page) -> bool:
+    return page.evaluate("window.__sameDocument === true")
+
+
+def create_plan(page, live_server) -> Plan:
+    page.get_by_role("button", name="New plan").click()
+    page.get_by_label("Fix name").fill("Checkout times out")
+    page.get_by_label("Issue id").fill("PAY-404")
+    page.get_by_label("Priority").select_option("P0")
+    page.get_by_role("button", name="Create plan").click()
+    page.wait_for_url(re.compile(r"/plans/\d+/$"))
+    return Plan.objects.get(issue_id="PAY-404")
+
+
+def test_engineer_creates_a_plan_ticks_advances_and_logs(page, live_server, editor):
+    log_in(page, live_server)
+    plan = create_plan(page, live_server)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Fix Implementation Plan: Checkout times out"
+    )
+    expect(page.locator("#plan-progress")).to_contain_text("0 of 29 checkboxes ticked")
+    mark_page(page)
+
+    page.get_by_role("checkbox", name="Apply temporary workaround").check()
+
+    expect(page.locator("#plan-progress")).to_contain_text("1 of 29 checkboxes ticked")
+    step = plan.steps.get(position=0)
+    expect(page.locator(f"#step-progress-{step.pk}")).to_contain_text("1/3 tasks")
+    expect(page.locator("#phases tbody tr").first.locator(".badge")).to_have_text("In Progress")
+    assert still_same_document(page)
+    task = StepTask.objects.get(step=step, position=0)
+    assert task.done
+
+    page.reload()
+    expect(page.get_by_role("checkbox", name="Apply temporary workaround")).to_be_checked()
+    expect(page.locator("#plan-progress")).to_contain_text("1 of 29 checkboxes ticked")
+    mark_page(page)
+
+    page.get_by_role("button", name="Move to In Progress").click()
+    expect(page.locator("#plan-status .badge")).to_have_text("In Progress")
+    expect(page.locator("#log-entries li").first).to_contain_text("Status: Planning → In Progress")
+
+    page.get_by_label("Add a progress update").fill("Workaround live on 10% of traffic")
+    page.get_by_role("button", name="Log", exact=True).click()
+    expect(page.locator("#log-entries li").first).to_contain_text(
+        "Workaround live on 10% of traffic"
+    )
+    expect(page.get_by_label("Add a progress update")).to_have_value("")
+    assert still_same_document(page)
+    assert plan.log_entries.filter(update="Workaround live on 10% of traffic").exists()
+
+
+def test_an_invalid_edit_shows_the_error_beside_the_field(page, live_server, editor):
+    from tests.factories import template_plan
+
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-1")
+    metric = plan.metrics.get(position=0)
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    mark_page(page)
+
+    page.get_by_role("button", name="Edit metric: Error rate").click()
+    row = page.locator(f"#metrics-{metric.pk}")
+    metric_input = row.get_by_label("Metric", exact=True)
+    expect(metric_input).to_be_focused()
+    metric_input.fill("")
+    row.get_by_role("button", name="Save").click()
+
+    expect(row.get_by_text("This field is required.")).to_be_visible()
+    expect(row.get_by_label("Metric", exact=True)).to_have_attribute("aria-invalid", "true")
+    assert still_same_document(page)
+    metric.refresh_from_db()
+    assert metric.metric == "Error rate"
+
+    row.get_by_label("Metric", exact=True).fill("Error rate (5xx)")
+    row.get_by_role("button", name="Save").click()
+    expect(page.locator(f"#metrics-{metric.pk}")).to_contain_text("Error rate (5xx)")
+    expect(page.get_by_role("button", name="Edit metric: Error rate (5xx)")).to_be_focused()
+
+
+def test_second_engineer_gets_the_409_message(browser, live_server, editor):
+    from tests.factories import template_plan
+
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-2")
+    first, second = browser.new_context(), browser.new_context()
+    pages = [first.new_page(), second.new_page()]
+    for page in pages:
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/plans/{plan.pk}/")
+
+    pages[1].get_by_role("button", name="Move to In Progress").click()
+    expect(pages[1].locator("#plan-status .badge")).to_have_text("In Progress")
+    pages[0].get_by_role("button", name="Move to In Progress").click()
+
+    status = pages[0].locator("#plan-status")
+    expect(status.get_by_role("alert")).to_contain_text(
+        "Someone else moved this plan to In Progress before you"
+    )
+    expect(status.locator(".badge")).to_have_text("In Progress")
+    expect(status.get_by_role("button", name="Move to In Review")).to_be_visible()
+    assert plan.log_entries.filter(update__startswith="Status:").count() == 1
+    first.close()
+    second.close()
