@@ -36,18 +36,41 @@ def main() -> None:
 
 
 def run(rounds: int) -> None:
+    from django.contrib.auth.models import Permission, User
     from django.db import transaction
     from django.test import Client
 
     from plans.management.commands.load_demo import DEMO_FILE
     from plans.markdown import export_plan, import_plan
+    from plans.models import StepTask
 
     demo_text = DEMO_FILE.read_text(encoding="utf-8")
     plan, _ = import_plan(demo_text)
+    engineer = User.objects.create_user("bench")
+    engineer.user_permissions.add(Permission.objects.get(codename="change_plan"))
     client = Client()
+    client.force_login(engineer)
+    htmx = {"HX-Request": "true"}
+    task = StepTask.objects.filter(step__plan=plan).order_by("step__position", "position").last()
+    tick_url = f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/"
+    wanted = iter(["true", "false"] * (rounds + 20))
 
+    # The same session and middleware for every request, the bare view included.
     def bare_view():
         assert client.get("/bench/bare/").status_code == 200
+
+    def plan_page():
+        assert client.get(f"/plans/{plan.pk}/").status_code == 200
+
+    def tick():
+        response = client.post(tick_url, {"done": next(wanted)}, headers=htmx)
+        assert response.status_code == 200
+
+    def status_there_and_back():
+        url = f"/plans/{plan.pk}/status/"
+        for expected, to in [("in_progress", "in_review"), ("in_review", "in_progress")]:
+            response = client.post(url, {"expected": expected, "to": to}, headers=htmx)
+            assert response.status_code == 200
 
     def export():
         export_plan(plan.pk)
@@ -57,7 +80,14 @@ def run(rounds: int) -> None:
             import_plan(demo_text)
             transaction.set_rollback(True)
 
-    actions = {"bare Django view (GET)": bare_view, "export plan": export, "import plan": import_}
+    actions = {
+        "bare Django view (GET)": bare_view,
+        "plan page (GET)": plan_page,
+        "tick a task (HTMX)": tick,
+        "status change x2 (HTMX)": status_there_and_back,
+        "export plan": export,
+        "import plan": import_,
+    }
     timings = {name: measure(action, rounds) for name, action in actions.items()}
     base = timings["bare Django view (GET)"]
     print(f"{'action':<26}{'median':>12}{'ratio':>10}   ({rounds} rounds)")

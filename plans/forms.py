@@ -24,7 +24,9 @@ CONTROL_CHARS = {chr(c) for c in range(32) if c not in (9, 10, 13)} | {"\x7f"}
 
 
 class DashboardFilterForm(forms.Form):
-    label_suffix = ""
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     q = forms.CharField(label="Search", required=False, max_length=100)
     status = forms.ChoiceField(

@@ -22,7 +22,7 @@ def test_load_demo_creates_one_plan_and_a_login(capsys):
     out = capsys.readouterr().out
     assert "FixTracker is at http://127.0.0.1:8000/" in out
     assert "Log in as demo / demo" in out
-    assert f"admin/plans/plan/{plan.pk}/change/" in out
+    assert f"http://127.0.0.1:8000/plans/{plan.pk}/" in out
 
 
 def test_load_demo_does_not_reset_a_changed_password():

@@ -50,6 +50,13 @@ def test_it_filters_by_status_priority_and_search(alice):
     assert rows(alice.get("/", {"q": "nothing"})) == []
 
 
+def test_filter_labels_have_no_colon(alice):
+    html = alice.get("/").content.decode()
+
+    assert '<label for="id_status">Status</label>' in html
+    assert '<label for="id_priority">Priority</label>' in html
+
+
 def test_invalid_filter_values_show_every_plan(alice):
     template_plan(issue_id="OPS-1")
 

@@ -42,7 +42,7 @@ def row_context(plan: Plan, user, kind: RowKind, row, **extra) -> dict:
     }
 
 
-def list_context(plan: Plan, user, kind: RowKind, parent, failed_add=None) -> dict:
+def list_context(plan: Plan, user, kind: RowKind, parent, failed_add=None, **extra) -> dict:
     """The context of a whole list, for the swap after an add, a move or a delete."""
     rows = list(kind.siblings(kind.new_row(parent)).order_by("position"))
     if kind.name == "steps":
@@ -55,6 +55,7 @@ def list_context(plan: Plan, user, kind: RowKind, parent, failed_add=None) -> di
         "list": row_list(kind, rows, parent, failed_add),
         "can_edit": can_edit(user),
         "variables": plan_variables(plan),
+        **extra,
     }
 
 
@@ -153,13 +154,16 @@ def row_delete(request, plan_id: int, kind: str, row_id: int):
     kind = _kind(kind)
     row = _row(kind, plan_id, row_id)
     row_ops.delete_row(plan_id, kind, row)
-    return _list_answer(request, plan_id, kind, row, anchor=kind.list_id(row))
+    # The deleted row held the focus; the list's add button takes it, not the page's top.
+    return _list_answer(
+        request, plan_id, kind, row, anchor=kind.list_id(row), focus_add=kind.list_id(row)
+    )
 
 
-def _list_answer(request, plan_id: int, kind: RowKind, row, *, anchor: str):
+def _list_answer(request, plan_id: int, kind: RowKind, row, *, anchor: str, **extra):
     plan = get_object_or_404(Plan, pk=plan_id)
     parent = Step.objects.get(pk=row.step_id) if kind.in_step else plan
-    context = list_context(plan, request.user, kind, parent)
+    context = list_context(plan, request.user, kind, parent, **extra)
     return answer(request, plan_id, anchor, kind.list_template, context)
 
 

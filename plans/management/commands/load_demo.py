@@ -41,7 +41,7 @@ class Command(BaseCommand):
                     f"  Log in as {username} / {password}"
                     if created
                     else f"  Log in as {username}",
-                    f"  Demo plan: {url}admin/plans/plan/{plan.pk}/change/",
+                    f"  Demo plan: {url}plans/{plan.pk}/",
                     "",
                 ]
             )
