@@ -100,11 +100,11 @@ def set_item_done(plan_id: int, item_id: int, *, done: bool, user) -> bool:
     """Tick or untick a prerequisite, success criterion or post-mortem item."""
     now = timezone.now()
     rows = ChecklistItem.objects.filter(pk=item_id, plan_id=plan_id)
-    if not rows.exists():
-        raise ChecklistItem.DoesNotExist
     changed = _mark(rows, done, user, now)
     if changed:
         touch(plan_id, now)
+    elif not rows.exists():
+        raise ChecklistItem.DoesNotExist
     return changed
 
 

@@ -44,12 +44,12 @@ def row_context(plan: Plan, user, kind: RowKind, row, **extra) -> dict:
 
 def list_context(plan: Plan, user, kind: RowKind, parent, failed_add=None, **extra) -> dict:
     """The context of a whole list, for the swap after an add, a move or a delete."""
-    rows = list(kind.siblings(kind.new_row(parent)).order_by("position"))
     if kind.name == "steps":
         rows = list(plan.steps.prefetch_related("tasks", "files"))
         for step in rows:
             decorate_step(step)
-
+    else:
+        rows = list(kind.siblings(kind.new_row(parent)).order_by("position"))
     return {
         "plan": plan,
         "list": row_list(kind, rows, parent, failed_add),
