@@ -106,6 +106,9 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
+# How often an open stakeholder page asks whether the plan changed (a 304 when it did not).
+FIXTRACKER_POLL_SECONDS = int(os.environ.get("FIXTRACKER_POLL_SECONDS", "15"))
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"

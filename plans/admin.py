@@ -7,6 +7,7 @@ from plans.models import (
     MonitoringMetric,
     Plan,
     ProgressLogEntry,
+    ShareLink,
     StakeholderUpdate,
     Step,
     StepFile,
@@ -153,3 +154,16 @@ class ProgressLogEntryAdmin(admin.ModelAdmin):
     list_display = ["logged_at", "update", "author", "plan"]
     search_fields = ["update", "author"]
     raw_id_fields = ["plan"]
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Links can be listed and revoked here; tokens exist only as hashes, so none is shown."""
+
+    list_display = ["plan", "label", "created_at", "expires_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    fields = ["plan", "label", "created_by", "created_at", "expires_at", "revoked_at"]
+    readonly_fields = ["plan", "created_by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

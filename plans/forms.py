@@ -365,3 +365,58 @@ class LogEntryForm(CleanTextForm):
         label="Progress update",
         max_length=ProgressLogEntry._meta.get_field("update").max_length,
     )
+
+
+class ImportForm(forms.Form):
+    """A Markdown file of one plan, decoded: at most `MAX_BYTES`, UTF-8, no NUL bytes."""
+
+    MAX_BYTES = 1024 * 1024
+
+    file = forms.FileField(
+        label="Markdown file",
+        help_text="A plan in the fix-plan template's format (.md, at most 1 MB).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".md,.markdown,text/markdown,text/plain"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.too_large = False
+        self.file_name = ""
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        self.file_name = upload.name
+        if upload.size > self.MAX_BYTES:
+            self.too_large = True
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 1 MB. "
+                "A plan is text: check that this is the right file."
+            )
+        data = upload.read()
+        if b"\x00" in data:
+            raise ValidationError("The file contains NUL bytes: it is not a text file.")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValidationError(
+                f"The file is not UTF-8 text (byte {error.start + 1} cannot be read)."
+            ) from None
+
+
+class ShareLinkForm(CleanTextForm):
+    EXPIRY_CHOICES = [("", "Never"), ("1", "In 1 day"), ("7", "In 7 days"), ("30", "In 30 days")]
+
+    label = forms.CharField(
+        label="Label",
+        required=False,
+        max_length=100,
+        help_text="Who the link is for, e.g. “Support team”.",
+    )
+    expires_in = forms.TypedChoiceField(
+        label="Expires",
+        choices=EXPIRY_CHOICES,
+        required=False,
+        coerce=int,
+        empty_value=None,
+    )

@@ -242,3 +242,46 @@ class ProgressLogEntry(models.Model):
 
     def __str__(self):
         return f"{self.logged_at:%Y-%m-%d %H:%M} {self.update}"
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """Links that still open their plan: not revoked, not expired."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+
+class ShareLink(models.Model):
+    """A read-only link to a plan for stakeholders without an account.
+
+    Only the SHA-256 of the token is stored, so a copy of the database opens nothing; the
+    token itself is shown once, when the link is made.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="share_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.label or f"Share link {self.pk}"
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

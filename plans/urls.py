@@ -1,13 +1,33 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from plans.views import dashboard, log, plan, rows, sections, status
+from plans.views import (
+    dashboard,
+    log,
+    markdown_io,
+    plan,
+    rows,
+    sections,
+    share,
+    share_links,
+    status,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("plans/new/", plan.plan_new, name="plan_new"),
+    path("plans/import/", markdown_io.plan_import, name="plan_import"),
+    path("plans/<int:plan_id>/export.md", markdown_io.plan_export, name="plan_export"),
+    path("plans/<int:plan_id>/share/", share_links.create_link, name="share_link_create"),
+    path(
+        "plans/<int:plan_id>/share/<int:link_id>/revoke/",
+        share_links.revoke_link,
+        name="share_link_revoke",
+    ),
+    path("s/<str:token>/", share.stakeholder_page, name="stakeholder"),
+    path("s/<str:token>/export.md", share.stakeholder_export, name="stakeholder_export"),
     path("plans/<int:plan_id>/", plan.plan_detail, name="plan"),
     path("plans/<int:plan_id>/status/", status.change_status, name="plan_status"),
     path("plans/<int:plan_id>/log/", log.add_log_entry, name="plan_log"),

@@ -8,14 +8,19 @@ The two functions here are what commands and views call.
 from plans.markdown.blocks import PlanFormatError
 from plans.markdown.export import render_plan
 from plans.markdown.import_ import parse_plan
+from plans.markdown.redact import for_stakeholders
 from plans.markdown.store import create_plan, load_document
 
 __all__ = ["PlanFormatError", "export_plan", "import_plan"]
 
 
-def export_plan(plan_id: int) -> str:
-    """The plan as a Markdown document in the template's format."""
-    return render_plan(load_document(plan_id))
+def export_plan(plan_id: int, *, stakeholder_copy: bool = False) -> str:
+    """The plan as a Markdown document in the template's format.
+
+    `stakeholder_copy` leaves out what the stakeholder page hides (see `redact`).
+    """
+    doc = load_document(plan_id)
+    return render_plan(for_stakeholders(doc) if stakeholder_copy else doc)
 
 
 def import_plan(text: str):

@@ -18,6 +18,7 @@ PAGE_STATE = {
     "failed_add",
     "status_message",
     "log_form",
+    "share_form",
 }
 
 

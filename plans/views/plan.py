@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from plans.defaults import create_plan_from_template
-from plans.forms import LogEntryForm, NewPlanForm
+from plans.forms import LogEntryForm, NewPlanForm, ShareLinkForm
 from plans.markdown.store import plans_with_children
-from plans.models import Plan
+from plans.models import Plan, ShareLink
 from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS, RowKind
 from plans.sections import SECTIONS
 from plans.views.access import can_edit, editor_required, plan_url
@@ -74,9 +74,12 @@ def plan_context(plan: Plan, user, *, failed_add=None, **extra) -> dict:
     ]:
         lists[name] = row_list(ROW_KINDS[name], rows, plan, failed_add)
     back, forward = neighbours(plan.status)
+    editor = can_edit(user)
     context = {
         "plan": plan,
-        "can_edit": can_edit(user),
+        "can_edit": editor,
+        "share_links": list(ShareLink.objects.filter(plan=plan)) if editor else [],
+        "share_form": ShareLinkForm(),
         "variables": plan_variables(plan),
         "lists": lists,
         "progress": {"done": done, "total": total, "percent": percent(done, total)},

@@ -1,0 +1,41 @@
+"""Downloading a plan as Markdown, and importing a Markdown file from the browser."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from plans.downloads import download_filename, markdown_response
+from plans.forms import ImportForm
+from plans.markdown import PlanFormatError, export_plan, import_plan
+from plans.models import Plan
+from plans.views.access import editor_required, plan_url
+
+
+@require_safe
+@login_required
+def plan_export(request, plan_id: int):
+    """The same bytes as `manage.py export_plan`."""
+    plan = get_object_or_404(Plan.objects.only("issue_id", "fix_name"), pk=plan_id)
+    filename = download_filename(plan.issue_id, plan.fix_name, plan.pk)
+    return markdown_response(export_plan(plan.pk), filename, f"plan-{plan.pk}.md")
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def plan_import(request):
+    if request.method == "GET":
+        return render(request, "plans/plan_import.html", {"form": ImportForm()})
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            plan, warnings = import_plan(form.cleaned_data["file"])
+        except PlanFormatError as error:
+            form.add_error("file", f"Not imported: {error}")
+        else:
+            for warning in warnings:
+                messages.warning(request, warning)
+            messages.success(request, f"Imported “{plan}” from {form.file_name}.")
+            return redirect(plan_url(plan.pk))
+    status = 413 if form.too_large else 422
+    return render(request, "plans/plan_import.html", {"form": form}, status=status)

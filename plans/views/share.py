@@ -1,0 +1,96 @@
+"""The stakeholder page behind a share link, and its Markdown download. No login.
+
+Read-only in every way: GET and HEAD only, no forms, no CSRF token, no session cookie.
+The page polls itself; an unchanged plan answers 304 from one indexed query.
+"""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date, quote_etag
+from django.views.decorators.http import require_safe
+
+from plans.downloads import download_filename, markdown_response
+from plans.markdown import export_plan
+from plans.models import Plan
+from plans.queries import stakeholder_plan
+from plans.sharing import live_link
+
+PRIVATE_HEADERS = {
+    "X-Robots-Tag": "noindex, nofollow",
+    # The token is in the URL: no link on the page may carry it to another site.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "private, no-cache",
+}
+
+
+def _private(response):
+    for name, value in PRIVATE_HEADERS.items():
+        response[name] = value
+    return response
+
+
+def _not_found(request):
+    template = "share/_gone.html" if request.htmx else "share/not_found.html"
+    return _private(render(request, template, status=404))
+
+
+@require_safe
+def stakeholder_page(request, token: str):
+    link = live_link(token)
+    if link is None:
+        return _not_found(request)
+    changed = link.plan.updated_at
+    # The page and its polled fragment share a URL, so each has its own tag.
+    etag = quote_etag(f"{link.plan_id}-{changed.timestamp():.6f}-{'f' if request.htmx else 'p'}")
+    last_modified = int(changed.timestamp())
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is None:
+        plan = get_object_or_404(stakeholder_plan(), pk=link.plan_id)
+        context = stakeholder_context(plan, token)
+        template = "share/_stakeholder_view.html" if request.htmx else "share/stakeholder.html"
+        response = render(request, template, context)
+    else:
+        response = not_modified
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    patch_vary_headers(response, ["HX-Request"])
+    return _private(response)
+
+
+def stakeholder_context(plan: Plan, token: str) -> dict:
+    steps = list(plan.steps.all())
+    for step in steps:
+        tasks = list(step.tasks.all())
+        step.done, step.total = sum(t.done for t in tasks), len(tasks)
+        step.percent = round(100 * step.done / step.total) if step.total else 0
+    items = list(plan.checklist_items.all())
+    done = sum(s.done for s in steps) + sum(i.done for i in items)
+    total = sum(s.total for s in steps) + len(items)
+    return {
+        "plan": plan,
+        "token": token,
+        "steps": steps,
+        "success_criteria": [i for i in items if i.kind == "success"],
+        "progress": {
+            "done": done,
+            "total": total,
+            "percent": round(100 * done / total) if total else 0,
+        },
+        "log_entries": sorted(
+            plan.log_entries.all(), key=lambda e: (e.logged_at, e.pk), reverse=True
+        ),
+        "poll_seconds": settings.FIXTRACKER_POLL_SECONDS,
+    }
+
+
+@require_safe
+def stakeholder_export(request, token: str):
+    """The stakeholder's copy: the plan without the internals their page hides."""
+    link = live_link(token)
+    if link is None:
+        return _not_found(request)
+    plan = Plan.objects.only("issue_id", "fix_name").get(pk=link.plan_id)
+    filename = download_filename(plan.issue_id, plan.fix_name, plan.pk)
+    text = export_plan(plan.pk, stakeholder_copy=True)
+    return _private(markdown_response(text, filename, f"plan-{plan.pk}.md"))

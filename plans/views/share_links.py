@@ -1,0 +1,58 @@
+"""Making and revoking a plan's share links, on the plan page."""
+
+import datetime
+
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from plans.forms import ShareLinkForm
+from plans.models import Plan, ShareLink
+from plans.sharing import create_share_link, revoke_share_link
+from plans.views.access import answer, editor_required
+
+TEMPLATE = "plans/partials/_share_links.html"
+
+
+def share_links_context(request, plan: Plan, **extra) -> dict:
+    return {
+        "plan": plan,
+        "can_edit": True,
+        "share_links": list(ShareLink.objects.filter(plan=plan)),
+        "share_form": ShareLinkForm(),
+        **extra,
+    }
+
+
+@require_POST
+@editor_required
+def create_link(request, plan_id: int):
+    plan = get_object_or_404(Plan, pk=plan_id)
+    form = ShareLinkForm(request.POST)
+    if not form.is_valid():
+        context = share_links_context(request, plan, share_form=form)
+        return answer(request, plan_id, "share-links", TEMPLATE, context, 422)
+    days = form.cleaned_data["expires_in"]
+    expires_at = timezone.now() + datetime.timedelta(days=days) if days else None
+    link, token = create_share_link(
+        plan.pk, label=form.cleaned_data["label"], expires_at=expires_at, user=request.user
+    )
+    new_url = request.build_absolute_uri(reverse("stakeholder", args=[token]))
+    context = share_links_context(request, plan, new_link=link, new_url=new_url)
+    # The token exists only in this response; a redirect would lose it, so both paths render.
+    if request.htmx:
+        return render(request, TEMPLATE, context)
+    from plans.views.plan import render_plan_page
+
+    return render_plan_page(request, plan_id, new_link=link, new_url=new_url)
+
+
+@require_POST
+@editor_required
+def revoke_link(request, plan_id: int, link_id: int):
+    plan = get_object_or_404(Plan, pk=plan_id)
+    get_object_or_404(ShareLink, pk=link_id, plan=plan)
+    revoke_share_link(plan.pk, link_id)
+    context = share_links_context(request, plan)
+    return answer(request, plan_id, "share-links", TEMPLATE, context)

@@ -1,0 +1,91 @@
+"""A plan downloads as Markdown, byte for byte what `manage.py export_plan` writes."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from plans.markdown import import_plan
+from plans.models import Plan
+from plans.sharing import create_share_link
+from tests.factories import filled_plan, template_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def command_export(plan) -> bytes:
+    out = io.StringIO()
+    call_command("export_plan", str(plan.pk), stdout=out)
+    return out.getvalue().encode()
+
+
+def test_it_downloads_the_same_bytes_as_the_command(alice):
+    plan = filled_plan()
+
+    response = alice.get(f"/plans/{plan.pk}/export.md")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="AUTH-812-Login-sessions-expire-after-5-minutes.md"'
+    )
+    assert response.content == command_export(plan)
+
+
+def test_non_ascii_names_use_filename_star_with_an_ascii_fallback(alice):
+    plan = template_plan(issue_id="INC-7", fix_name="Caché déjà vu / 日本")
+
+    disposition = alice.get(f"/plans/{plan.pk}/export.md")["Content-Disposition"]
+
+    assert disposition == (
+        'attachment; filename="INC-7-Cache-deja-vu.md"; '
+        "filename*=UTF-8''INC-7-Cach%C3%A9-d%C3%A9j%C3%A0-vu-%E6%97%A5%E6%9C%AC.md"
+    )
+
+
+@pytest.mark.parametrize(
+    ("issue_id", "fix_name", "expected"),
+    [
+        ("", "", "plan-{pk}.md"),
+        ("../../etc", "passwd", "etc-passwd.md"),
+        ("A:B", 'x<y>"z|?*', "A-B-x-y-z.md"),
+        ("CON", "...", "plan-CON.md"),
+    ],
+)
+def test_file_names_are_safe_on_every_filesystem(alice, issue_id, fix_name, expected):
+    plan = template_plan(issue_id=issue_id, fix_name=fix_name)
+
+    disposition = alice.get(f"/plans/{plan.pk}/export.md")["Content-Disposition"]
+
+    assert disposition == f'attachment; filename="{expected.format(pk=plan.pk)}"'
+
+
+def test_download_needs_login_but_not_change_permission(client, bob):
+    plan = template_plan()
+
+    assert client.get(f"/plans/{plan.pk}/export.md").status_code == 302
+    assert bob.get(f"/plans/{plan.pk}/export.md").status_code == 200
+    assert bob.get("/plans/999999/export.md").status_code == 404
+
+
+def test_stakeholders_download_their_copy_without_internals(client):
+    plan = filled_plan()
+    plan.refresh_from_db()
+    _link, token = create_share_link(plan.pk)
+
+    response = client.get(f"/s/{token}/export.md")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    assert response["Referrer-Policy"] == "no-referrer"
+    text = response.content.decode()
+    for secret in [plan.revert_commit, plan.cache_keys, plan.deploy_command, plan.notes]:
+        assert secret not in text
+    assert "Revert commit `{{COMMIT_HASH}}`" in text
+    # Still a plan: it imports, with the same progress.
+    copy, _warnings = import_plan(text)
+    assert copy.fix_name == plan.fix_name and copy.status == plan.status
+    ticked = Plan.objects.filter(pk__in=[plan.pk, copy.pk]).values_list(
+        "steps__tasks__done", flat=True
+    )
+    assert sum(ticked) == 2 * sum(plan.steps.values_list("tasks__done", flat=True))

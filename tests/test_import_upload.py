@@ -1,0 +1,76 @@
+"""Importing a Markdown plan from the browser: the importer's errors shown on the form."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from plans.models import Plan
+from tests.conftest import CORPUS, GOLDEN
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client, content: bytes, name="plan.md"):
+    return client.post("/plans/import/", {"file": SimpleUploadedFile(name, content)})
+
+
+def test_the_dashboard_links_to_the_import_form(alice):
+    assert b'href="/plans/import/"' in alice.get("/").content
+    page = alice.get("/plans/import/")
+    assert page.status_code == 200 and b'enctype="multipart/form-data"' in page.content
+
+
+def test_it_imports_a_plan_and_lands_on_it(alice):
+    response = upload(alice, (GOLDEN / "filled-plan.md").read_bytes())
+
+    plan = Plan.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/plans/{plan.pk}/"
+    page = alice.get(response["Location"]).content.decode()
+    assert "Imported “AUTH-812: Login sessions expire after 5 minutes” from plan.md." in page
+
+
+def test_notes_about_kept_text_are_shown(alice):
+    response = upload(alice, (CORPUS / "extra-sections-and-rows.md").read_bytes())
+
+    assert response.status_code == 302
+    page = alice.get(response["Location"]).content.decode()
+    assert 'class="message warning"' in page
+
+
+def test_a_file_that_is_not_a_plan_shows_the_line_numbered_error(alice):
+    response = upload(alice, (CORPUS / "unclosed-code-block.md").read_bytes())
+
+    assert response.status_code == 422
+    assert b"Not imported: line " in response.content
+    assert not Plan.objects.exists()
+
+
+def test_a_file_over_1_mb_is_refused_with_a_clear_message(alice):
+    response = upload(alice, b"x" * (1024 * 1024 + 1))
+
+    assert response.status_code == 413
+    assert b"the limit is 1 MB" in response.content
+    assert not Plan.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"\xff\xfe# Fix", b"not UTF-8 text"), (b"# Fix\x00", b"NUL bytes"), (b"", b"empty")],
+)
+def test_binary_or_empty_files_are_refused(alice, content, message):
+    response = upload(alice, content)
+
+    assert response.status_code == 422
+    assert message in response.content
+    assert not Plan.objects.exists()
+
+
+def test_no_file_is_a_422(alice):
+    response = alice.post("/plans/import/", {})
+
+    assert response.status_code == 422 and b"This field is required." in response.content
+
+
+def test_it_requires_change_permission(bob):
+    assert bob.get("/plans/import/").status_code == 403
+    assert upload(bob, (GOLDEN / "filled-plan.md").read_bytes()).status_code == 403
+    assert not Plan.objects.exists()

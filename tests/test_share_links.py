@@ -1,0 +1,112 @@
+"""Engineers make and revoke share links; the database keeps only the token's hash."""
+
+import hashlib
+import re
+
+import pytest
+from django.utils import timezone
+
+from plans.models import ShareLink
+from tests.conftest import HTMX
+from tests.factories import template_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def create(client, plan, **data):
+    return client.post(f"/plans/{plan.pk}/share/", data, headers=HTMX)
+
+
+def shown_token(response) -> str:
+    return re.search(r'value="http://testserver/s/([^/"]+)/"', response.content.decode()).group(1)
+
+
+def test_it_creates_a_link_and_shows_it_once_with_a_copy_button(alice, engineer):
+    plan = template_plan()
+
+    response = create(alice, plan, label="Support", expires_in="7")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-copy="new-share-url"' in html
+    assert "cannot show it again" in html
+    link = ShareLink.objects.get()
+    assert (link.plan, link.label, link.created_by) == (plan, "Support", engineer)
+    assert 6.9 < (link.expires_at - timezone.now()).total_seconds() / 86400 <= 7
+    # The page after this one no longer has the token anywhere.
+    token = shown_token(response)
+    assert token not in alice.get(f"/plans/{plan.pk}/").content.decode()
+
+
+def test_only_the_hash_of_a_long_random_token_is_stored(alice):
+    plan = template_plan()
+
+    token = shown_token(create(alice, plan))
+
+    link = ShareLink.objects.get()
+    assert len(token) >= 43  # 32 random bytes, base64url: 256 bits
+    assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    stored = " ".join(str(v) for v in ShareLink.objects.values_list().get())
+    assert token not in stored
+
+
+def test_each_link_has_its_own_token(alice):
+    plan = template_plan()
+
+    tokens = {shown_token(create(alice, plan, label=f"L{i}")) for i in range(3)}
+
+    assert len(tokens) == 3 and ShareLink.objects.filter(plan=plan).count() == 3
+
+
+def test_a_bad_expiry_or_label_gets_422(alice):
+    plan = template_plan()
+
+    response = create(alice, plan, label="x" * 101, expires_in="9999")
+
+    assert response.status_code == 422
+    assert b"at most 100 characters" in response.content
+    assert b"Select a valid choice." in response.content
+    assert not ShareLink.objects.exists()
+
+
+def test_it_revokes_a_link(alice):
+    plan = template_plan()
+    token = shown_token(create(alice, plan))
+    link = ShareLink.objects.get()
+
+    response = alice.post(f"/plans/{plan.pk}/share/{link.pk}/revoke/", headers=HTMX)
+
+    assert response.status_code == 200
+    link.refresh_from_db()
+    assert link.revoked_at is not None and link.state == "revoked"
+    assert alice.get(f"/s/{token}/").status_code == 404
+
+
+def test_revoking_another_plans_link_is_404(alice):
+    plan, other = template_plan(), template_plan()
+    create(alice, other)
+    link = ShareLink.objects.get()
+
+    assert alice.post(f"/plans/{plan.pk}/share/{link.pk}/revoke/").status_code == 404
+    link.refresh_from_db()
+    assert link.revoked_at is None
+
+
+def test_without_htmx_the_new_link_is_shown_on_the_plan_page(alice):
+    plan = template_plan()
+
+    response = alice.post(f"/plans/{plan.pk}/share/", {"label": "PM"})
+
+    assert response.status_code == 200
+    assert b"<html" in response.content and b'id="new-share-url"' in response.content
+
+
+def test_links_need_change_permission(bob, alice):
+    plan = template_plan()
+    create(alice, plan)
+    link = ShareLink.objects.get()
+
+    assert bob.post(f"/plans/{plan.pk}/share/", {"label": "x"}).status_code == 403
+    assert bob.post(f"/plans/{plan.pk}/share/{link.pk}/revoke/").status_code == 403
+    assert "Share links" not in bob.get(f"/plans/{plan.pk}/").content.decode()
+    assert ShareLink.objects.count() == 1 and ShareLink.objects.get().revoked_at is None
