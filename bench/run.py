@@ -66,6 +66,17 @@ def run(rounds: int) -> None:
         response = client.post(tick_url, {"done": next(wanted)}, headers=htmx)
         assert response.status_code == 200
 
+    from plans.sharing import create_share_link
+
+    _link, token = create_share_link(plan.pk)
+    poll_url = f"/s/{token}/"
+    etag = Client().get(poll_url, headers=htmx)["ETag"]
+    stakeholder = Client()
+
+    def stakeholder_poll_unchanged():
+        response = stakeholder.get(poll_url, headers={**htmx, "If-None-Match": etag})
+        assert response.status_code == 304
+
     def status_there_and_back():
         url = f"/plans/{plan.pk}/status/"
         for expected, to in [("in_progress", "in_review"), ("in_review", "in_progress")]:
@@ -83,6 +94,8 @@ def run(rounds: int) -> None:
     actions = {
         "bare Django view (GET)": bare_view,
         "plan page (GET)": plan_page,
+        # Before the actions that change the plan, so the tag it sends stays current.
+        "stakeholder poll (304)": stakeholder_poll_unchanged,
         "tick a task (HTMX)": tick,
         "status change x2 (HTMX)": status_there_and_back,
         "export plan": export,
