@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format bench clean
+.PHONY: run serve test install lint format bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "FixTracker needs Python 3.11 or newer")'
@@ -22,6 +22,19 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo --url http://$(HOST):$(PORT)/
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production's way on this machine: DEBUG off, collected static files through WhiteNoise,
+# migrations, gunicorn with gunicorn.conf.py; plain HTTP (FIXTRACKER_HTTPS=0), no TLS here.
+SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fixtracker
+serve: install
+	@export DATABASE_URL="$${DATABASE_URL:-$(SERVE_DATABASE_URL)}" DEBUG=0 FIXTRACKER_HTTPS=0 \
+	    FIXTRACKER_BEHIND_PROXY=0 ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}" \
+	    SECRET_KEY="$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
+	    && $(BIN)/python -m fixtracker.dbcreate \
+	    && $(BIN)/python manage.py collectstatic --noinput -v0 \
+	    && $(BIN)/python manage.py migrate --noinput -v0 \
+	    && echo "FixTracker (gunicorn) at http://$(HOST):$(PORT)/ on $${DATABASE_URL%%@*}@..." \
+	    && exec $(BIN)/gunicorn fixtracker.wsgi -c gunicorn.conf.py --bind $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

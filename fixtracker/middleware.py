@@ -1,0 +1,99 @@
+"""Middleware of the project: the health check, request ids and the request log, the
+Content-Security-Policy, and a 503 page when the database is unreachable."""
+
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.shortcuts import render
+
+from fixtracker.health import healthz
+from fixtracker.logs import request_id
+
+logger = logging.getLogger("fixtracker.request")
+db_logger = logging.getLogger("fixtracker.database")
+
+# A proxy's request id is kept if it looks like one; anything else is replaced.
+SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class HealthCheckMiddleware:
+    """Answers `/healthz` before anything checks the Host header or the scheme.
+
+    The container's healthcheck and load balancers ask over plain HTTP by IP address,
+    which ALLOWED_HOSTS and the HTTPS redirect would rightly refuse for every other URL.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz":
+            return healthz(request)
+        return self.get_response(request)
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (X-Request-ID), logs one line when it is answered."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.id = incoming if SAFE_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id.set(request.id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request.id
+            logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            return response
+        finally:
+            request_id.reset(token)
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that is down or unreachable gets a 503 page, not a traceback.
+
+    Django closes the broken connection at the end of the request, so the next request
+    connects again: the app recovers by itself when the database is back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        db_logger.error("database unavailable: %s", exception)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "5"
+        return response
