@@ -8,16 +8,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, from pyproject.toml, so code changes do not reinstall them.
+# Dependencies only, from pyproject.toml, in their own layer so code changes do not reinstall
+# them. The project runs from /app itself (templates and static files live beside the code).
 COPY pyproject.toml README.md ./
 RUN mkdir -p fixtracker plans \
     && touch fixtracker/__init__.py plans/__init__.py \
     && pip install . \
-    && pip uninstall -y fixtracker
+    && pip uninstall -y fixtracker \
+    && rm -rf fixtracker plans build
 
 COPY . .
-RUN pip install --no-deps . \
-    && useradd --system --uid 10001 --home-dir /app fixtracker \
+RUN useradd --system --uid 10001 --home-dir /app fixtracker \
     && DEBUG=0 SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
        python manage.py collectstatic --noinput \
     && chown -R fixtracker /app/var
