@@ -111,6 +111,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Several gunicorn workers share one file: WAL lets readers run beside the writer, a
+    # transaction takes the write lock when it starts (IMMEDIATE) instead of failing to
+    # upgrade halfway, and a busy writer is waited for rather than reported as an error.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+    }
 else:
     # A stopped database must turn into a 503 within seconds, not a hung worker.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
