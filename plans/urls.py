@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.decorators.http import require_http_methods
 
 from plans.views import (
     dashboard,
@@ -15,7 +16,12 @@ from plans.views import (
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # Django's form views also take PUT; nothing here should.
+    path(
+        "accounts/login/",
+        require_http_methods(["GET", "POST"])(auth_views.LoginView.as_view()),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("plans/new/", plan.plan_new, name="plan_new"),
     path("plans/import/", markdown_io.plan_import, name="plan_import"),
