@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from plans.markdown import export_plan, import_plan
+from plans.markdown import PlanFormatError, export_plan, import_plan
 from plans.markdown.store import load_document
 from plans.models import (
     ChecklistItem,
@@ -235,3 +235,11 @@ def test_over_long_value_in_an_anchor_task_stays_in_the_task():
 
     assert plan.default_branch == ""
     assert plan.steps.get(position=1).tasks.get(position=0).text.endswith(branch)
+
+
+def test_a_nul_byte_is_refused_with_its_line(template_text):
+    """PostgreSQL refused it with a DataError (found by the fuzz tests); now a clear error."""
+    text = template_text.replace("Brief summary", "Brief\x00summary")
+
+    with pytest.raises(PlanFormatError, match=r"^line 12: contains a NUL byte"):
+        import_plan(text)

@@ -51,6 +51,9 @@ def split_lines(text: str) -> list[Line]:
     lines = []
     fence = None
     for number, raw in enumerate(text.split("\n"), start=1):
+        if "\x00" in raw:
+            # No database keeps it faithfully (PostgreSQL refuses it): not a text file.
+            raise PlanFormatError(number, "contains a NUL byte; is this a text file?")
         stripped = raw.rstrip()
         match = FENCE_RE.match(stripped.lstrip())
         if fence is None and match:
