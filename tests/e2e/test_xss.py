@@ -11,14 +11,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PAYLOADS = [
     "<script>window.__xss = 'script'; alert(1)</script>",
-    '<img src=x onerror="window.__xss = \'img\'; alert(2)">',
+    "<img src=x onerror=\"window.__xss = 'img'; alert(2)\">",
     "<svg onload=\"window.__xss = 'svg'\"></svg>",
     '"><iframe src="javascript:alert(3)"></iframe>',
     "<style>body{display:none}</style>",
 ]
-MARKDOWN = "\n\n".join(
-    [*PAYLOADS, "[link](javascript:alert(4))", "![img](javascript:alert(5))"]
-)
+MARKDOWN = "\n\n".join([*PAYLOADS, "[link](javascript:alert(4))", "![img](javascript:alert(5))"])
 
 
 def hostile_plan():
