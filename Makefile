@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test install lint format bench clean
+.PHONY: run serve test install lint format bench loadbench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "FixTracker needs Python 3.11 or newer")'
@@ -45,6 +45,11 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench.run
+
+# gunicorn on PostgreSQL under wrk: 10,000 plans, every main endpoint beside a bare view.
+loadbench: install
+	@command -v wrk >/dev/null || { echo "loadbench needs wrk: apt-get install -y wrk"; exit 2; }
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -4,4 +4,5 @@ from fixtracker.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 DEBUG = False
-ALLOWED_HOSTS = ["testserver"]
+# The test client in bench.run, and wrk against gunicorn in bench.load.
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

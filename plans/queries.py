@@ -40,18 +40,26 @@ def progress(plan: Plan) -> tuple[int, int]:
     return plan.items_done + plan.tasks_done, plan.items_total + plan.tasks_total
 
 
-def plan_progress(plan_id: int) -> dict[str, int]:
-    """Ticked and total checkboxes of one plan, for the progress bar a tick updates."""
-    counts = {"done": 0, "total": 0}
-    for rows in (
-        ChecklistItem.objects.filter(plan_id=plan_id),
-        StepTask.objects.filter(step__plan_id=plan_id),
-    ):
-        part = rows.aggregate(total=Count("pk"), done=Count("pk", filter=Q(done=True)))
-        counts["done"] += part["done"]
-        counts["total"] += part["total"]
-    counts["percent"] = round(100 * counts["done"] / counts["total"]) if counts["total"] else 0
-    return counts
+def plan_with_progress(plan_id: int) -> Plan | None:
+    """One plan and its ticked/total checkboxes, in one query, for the bars a tick updates."""
+    plan = (
+        Plan.objects.filter(pk=plan_id)
+        .annotate(
+            items_total=_count(ChecklistItem.objects.all(), "plan"),
+            items_done=_count(ChecklistItem.objects.filter(done=True), "plan"),
+            tasks_total=_count(StepTask.objects.all(), "step__plan"),
+            tasks_done=_count(StepTask.objects.filter(done=True), "step__plan"),
+        )
+        .first()
+    )
+    if plan is not None:
+        done, total = progress(plan)
+        plan.progress = {
+            "done": done,
+            "total": total,
+            "percent": round(100 * done / total) if total else 0,
+        }
+    return plan
 
 
 def stakeholder_plan() -> QuerySet[Plan]:

@@ -89,3 +89,16 @@ def test_stakeholders_download_their_copy_without_internals(client):
         "steps__tasks__done", flat=True
     )
     assert sum(ticked) == 2 * sum(plan.steps.values_list("tasks__done", flat=True))
+
+
+def test_a_change_is_in_the_next_download_at_once(alice):
+    plan = template_plan()
+    task = plan.steps.first().tasks.first()
+    first = alice.get(f"/plans/{plan.pk}/export.md").content
+
+    alice.post(f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/", {"done": "true"})
+    second = alice.get(f"/plans/{plan.pk}/export.md").content
+
+    assert first != second
+    assert second == command_export(plan)
+    assert b"- [x] Apply temporary workaround" in second

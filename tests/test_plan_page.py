@@ -187,7 +187,7 @@ def test_htmx_fragments_keep_a_constant_query_count(alice, n, django_assert_max_
     with django_assert_max_num_queries(13):
         alice.get(f"/plans/{plan.pk}/rows/steps/{step.pk}/", headers=HTMX)
     # The most a tick costs: the one that completes a step, logs it and times its phase.
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(17):
         alice.post(f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/", {"done": "true"}, headers=HTMX)
     with django_assert_max_num_queries(12):
         alice.post(f"/plans/{plan.pk}/log/", {"update": "Still going"}, headers=HTMX)

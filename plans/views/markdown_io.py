@@ -5,9 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from plans.downloads import download_filename, markdown_response
+from plans.downloads import cached_export, download_filename, markdown_response
 from plans.forms import ImportForm
-from plans.markdown import PlanFormatError, export_plan, import_plan
+from plans.markdown import PlanFormatError, import_plan
 from plans.models import Plan
 from plans.views.access import editor_required, plan_url
 
@@ -16,9 +16,10 @@ from plans.views.access import editor_required, plan_url
 @login_required
 def plan_export(request, plan_id: int):
     """The same bytes as `manage.py export_plan`."""
-    plan = get_object_or_404(Plan.objects.only("issue_id", "fix_name"), pk=plan_id)
+    plan = get_object_or_404(Plan.objects.only("issue_id", "fix_name", "updated_at"), pk=plan_id)
     filename = download_filename(plan.issue_id, plan.fix_name, plan.pk)
-    return markdown_response(export_plan(plan.pk), filename, f"plan-{plan.pk}.md")
+    text = cached_export(plan.pk, plan.updated_at)
+    return markdown_response(text, filename, f"plan-{plan.pk}.md")
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,7 +10,7 @@ from plans import rows as row_ops
 from plans import workflow
 from plans.forms import DoneForm
 from plans.models import Plan, Step
-from plans.queries import plan_progress
+from plans.queries import plan_with_progress
 from plans.rows import ROW_KINDS, RowKind
 from plans.views.access import answer, can_edit, editor_required, plan_url
 from plans.views.plan import decorate_step, plan_variables, row_list
@@ -199,8 +199,10 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
     row = _row(kind, plan_id, row_id)
     if not request.htmx:
         return redirect(plan_url(plan_id, _anchor(kind, row)))
-    plan = get_object_or_404(Plan, pk=plan_id)
-    context.update(row_context(plan, request.user, kind, row), progress=plan_progress(plan_id))
+    plan = plan_with_progress(plan_id)
+    if plan is None:
+        raise Http404("No such plan.")
+    context.update(row_context(plan, request.user, kind, row), progress=plan.progress)
     if "step" in context:
         step = context["step"]
         step.percent = round(100 * step.done / step.total) if step.total else 0

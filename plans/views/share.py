@@ -10,8 +10,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
-from plans.downloads import download_filename, markdown_response
-from plans.markdown import export_plan
+from plans.downloads import cached_export, download_filename, markdown_response
 from plans.models import Plan
 from plans.queries import stakeholder_plan
 from plans.sharing import live_link
@@ -40,7 +39,7 @@ def stakeholder_page(request, token: str):
     link = live_link(token)
     if link is None:
         return _not_found(request)
-    changed = link.plan.updated_at
+    changed = link.plan_updated_at
     # The page and its polled fragment share a URL, so each has its own tag.
     etag = quote_etag(f"{link.plan_id}-{changed.timestamp():.6f}-{'f' if request.htmx else 'p'}")
     last_modified = int(changed.timestamp())
@@ -92,5 +91,5 @@ def stakeholder_export(request, token: str):
         return _not_found(request)
     plan = Plan.objects.only("issue_id", "fix_name").get(pk=link.plan_id)
     filename = download_filename(plan.issue_id, plan.fix_name, plan.pk)
-    text = export_plan(plan.pk, stakeholder_copy=True)
+    text = cached_export(plan.pk, link.plan_updated_at, stakeholder_copy=True)
     return _private(markdown_response(text, filename, f"plan-{plan.pk}.md"))

@@ -1,0 +1,248 @@
+"""The load benchmark: gunicorn as production runs it, on PostgreSQL, driven by wrk.
+
+    make loadbench        (or: .venv/bin/python -m bench.load [--plans 10000] [--seconds 5])
+
+Seeds a fresh database (10,000 plans; one large plan of 20 steps x 25 tasks and 2,000 log
+entries), starts gunicorn with gunicorn.conf.py, and runs wrk from its own process against
+each endpoint and against a bare view that returns a constant through the same middleware.
+Prints requests/s, p50 and p99 latency, the ratio to the bare view, the SQL queries of one
+request, and whether each ratio meets its target.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WRK = Path(__file__).resolve().parent / "wrk"
+CSRF = "benchmarkcsrfsecret0123456789abc"  # 32 characters: a valid unmasked CSRF secret
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/fixtracker_bench"
+
+# Throughput as a share of the bare view's, per endpoint (issue 6).
+TARGETS = {
+    "tick": 0.5,
+    "status": 0.5,
+    "poll304": 0.8,
+    "dashboard": 0.3,
+    "dashboard_search": 0.3,
+    "large_plan": 0.1,
+    "download": 0.1,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plans", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=4)
+    args = parser.parse_args()
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        DATABASE_URL=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE),
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DEBUG="0",
+        FIXTRACKER_HTTPS="0",
+        FIXTRACKER_BEHIND_PROXY="0",
+        SECRET_KEY="benchmark-only-" + "k" * 50,
+        ALLOWED_HOSTS="127.0.0.1",
+        LOG_LEVEL="WARNING",
+        STATIC_ROOT=str(ROOT / "var" / "bench-static"),
+    )
+    print(f"database {env['DATABASE_URL']}: recreating, seeding {args.plans} plans ...", flush=True)
+    started = time.monotonic()
+    python(env, "-c", RECREATE)
+    python(env, "manage.py", "migrate", "--noinput", "-v0")
+    python(env, "manage.py", "collectstatic", "--noinput", "-v0")
+    seeded = json.loads(python(env, "-c", SEED.format(plans=args.plans)).splitlines()[-1])
+    print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "fixtracker.wsgi",
+            "-c",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(base)
+        run_all(wrk, base, seeded, args)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def endpoints(seeded: dict) -> list[tuple[str, str, str, dict]]:
+    """(key, label, path, wrk settings) in the order they run."""
+    plan, token = seeded["large_plan"], seeded["token"]
+    return [
+        ("bare", "bare Django view (constant)", "/bench/bare/", {}),
+        ("dashboard", "dashboard, first page", "/", {}),
+        (
+            "dashboard_search",
+            "dashboard, filtered + searched",
+            "/?status=in_progress&priority=P1&q=checkout",
+            {},
+        ),
+        ("large_plan", "large plan page (500 tasks, 2,000 log)", f"/plans/{plan}/", {}),
+        ("download", "large plan Markdown download", f"/plans/{plan}/export.md", {}),
+        (
+            "poll304",
+            "stakeholder poll, unchanged (304)",
+            f"/s/{token}/",
+            {"htmx": True, "etag": True},
+        ),
+        (
+            "tick",
+            "tick / untick a task (HTMX POST)",
+            f"/plans/{plan}/rows/tasks/{seeded['tick_task']}/done/",
+            {"script": "tick.lua"},
+        ),
+        ("status", "status advance / back (HTMX POST)", "/", {"script": "status.lua"}),
+    ]
+
+
+def run_all(wrk: str, base: str, seeded: dict, args) -> None:
+    results = {}
+    for key, label, path, options in endpoints(seeded):
+        wrk_env = {**os.environ, "BENCH_SESSION": seeded["session"], "BENCH_CSRF": CSRF}
+        if options.get("htmx"):
+            wrk_env["BENCH_HTMX"] = "1"
+        if options.get("etag"):
+            wrk_env["BENCH_ETAG"] = etag_of(base + path)
+        for i, plan_id in enumerate(seeded["status_plans"], start=1):
+            wrk_env[f"BENCH_PLAN_{i}"] = str(plan_id)
+        script = WRK / options.get("script", "get.lua")
+        command = [
+            wrk,
+            f"-t{args.connections}",
+            f"-c{args.connections}",
+            f"-d{args.seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            base + path,
+        ]
+        output = subprocess.run(
+            command, env=wrk_env, capture_output=True, text=True, check=True
+        ).stdout
+        results[key] = parse_wrk(output) | {"label": label, "queries": seeded["queries"].get(key)}
+        print(f"  {label}: {results[key]['rps']:.0f} req/s", flush=True)
+    report(results, args)
+
+
+def report(results: dict, args) -> None:
+    bare = results["bare"]["rps"]
+    print()
+    load = f"wrk -t{args.connections} -c{args.connections} -d{args.seconds}s"
+    print(f"{load}, gunicorn.conf.py, PostgreSQL")
+    columns = ["req/s", "p50", "p99", "ratio", "target", "queries"]
+    widths = [8, 9, 9, 7, 8, 9]
+    header = "".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True))
+    print(f"{'endpoint':<42}{header}  errors")
+    for key, r in results.items():
+        ratio = r["rps"] / bare
+        target = TARGETS.get(key)
+        verdict = (
+            "" if target is None else (f">={target:.1f} " + ("ok" if ratio >= target else "MISS"))
+        )
+        queries = "" if r["queries"] is None else str(r["queries"])
+        print(
+            f"{r['label']:<42}{r['rps']:>8.0f}{r['p50']:>9}{r['p99']:>9}{ratio:>7.2f}"
+            f"{verdict:>8}{queries:>9}  {r['errors']}"
+        )
+
+
+def parse_wrk(output: str) -> dict:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    problems = []
+    if errors:
+        problems.append(f"{errors.group(1)} non-2xx/3xx")
+    if socket_errors:
+        problems.append(socket_errors.group(1))
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": "; ".join(problems) or "none"}
+
+
+def etag_of(url: str) -> str:
+    request = urllib.request.Request(url, headers={"HX-Request": "true"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.headers["ETag"]
+
+
+def python(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(args[:2])} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit("gunicorn did not start within 30 s")
+
+
+RECREATE = """
+import os, dj_database_url, psycopg
+from psycopg import sql
+c = dj_database_url.parse(os.environ["DATABASE_URL"])
+params = dict(host=c["HOST"] or None, port=c["PORT"] or None, user=c["USER"] or None,
+              password=c["PASSWORD"] or None)
+with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+    name = sql.Identifier(c["NAME"])
+    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+    conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+"""
+
+SEED = """
+import json, django
+django.setup()
+from bench.seed import main
+from bench.queries import count_queries
+seeded = main({plans})
+seeded["queries"] = count_queries(seeded)
+print(json.dumps(seeded))
+"""
+
+if __name__ == "__main__":
+    main()

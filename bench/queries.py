@@ -1,0 +1,44 @@
+"""The SQL queries one request of each benchmarked endpoint runs, counted in-process."""
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+CSRF = "benchmarkcsrfsecret0123456789abc"
+
+
+def count_queries(seeded: dict) -> dict[str, int]:
+    client = Client()
+    client.cookies["sessionid"] = seeded["session"]
+    client.cookies["csrftoken"] = CSRF
+    htmx = {"HX-Request": "true", "X-CSRFToken": CSRF}
+    plan, token = seeded["large_plan"], seeded["token"]
+    etag = client.get(f"/s/{token}/", headers=htmx)["ETag"]
+    status_plan = seeded["status_plans"][0]
+    requests = {
+        "bare": lambda: client.get("/bench/bare/"),
+        "dashboard": lambda: client.get("/"),
+        "dashboard_search": lambda: client.get("/?status=in_progress&priority=P1&q=checkout"),
+        "large_plan": lambda: client.get(f"/plans/{plan}/"),
+        "download": lambda: client.get(f"/plans/{plan}/export.md"),
+        "poll304": lambda: client.get(f"/s/{token}/", headers={**htmx, "If-None-Match": etag}),
+        "tick": lambda: client.post(
+            f"/plans/{plan}/rows/tasks/{seeded['tick_task']}/done/", {"done": "true"}, headers=htmx
+        ),
+        "status": lambda: client.post(
+            f"/plans/{status_plan}/status/",
+            {"expected": "planning", "to": "in_progress"},
+            headers=htmx,
+        ),
+    }
+    counts = {}
+    for key, request in requests.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = request()
+        assert response.status_code in (200, 304), (key, response.status_code)
+        counts[key] = len(queries)
+    # Put the plans back as the load run expects them.
+    client.post(
+        f"/plans/{status_plan}/status/", {"expected": "in_progress", "to": "planning"}, headers=htmx
+    )
+    return counts
