@@ -3,7 +3,7 @@
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from plans.models import ChecklistItem, Plan, StepTask
+from plans.models import ChecklistItem, Plan, ProgressLogEntry, StepTask
 
 
 def _count(queryset: QuerySet, plan_field: str) -> Coalesce:
@@ -63,11 +63,38 @@ def plan_with_progress(plan_id: int) -> Plan | None:
 
 
 def stakeholder_plan() -> QuerySet[Plan]:
-    """A plan with what the stakeholder page shows, prefetched: seven queries in all."""
+    """A plan with what the stakeholder page shows, prefetched (its log comes from `recent_log`)."""
     return Plan.objects.prefetch_related(
         "checklist_items",
         "steps__tasks",
         "stakeholder_updates",
         "phases",
-        "log_entries",
     )
+
+
+def plan_page_plan() -> QuerySet[Plan]:
+    """A plan with every child the plan page shows prefetched, but its log (`recent_log`)."""
+    return Plan.objects.prefetch_related(
+        "checklist_items",
+        "steps__tasks",
+        "steps__files",
+        "metrics",
+        "stakeholder_updates",
+        "phases",
+    )
+
+
+LOG_PAGE = 50
+
+
+def recent_log(plan_id: int, *, everything: bool = False) -> tuple[list[ProgressLogEntry], bool]:
+    """The newest log entries first: the last LOG_PAGE of them, or all; and whether more exist.
+
+    A long incident's log runs to thousands of rows; the page shows the recent ones and links
+    to the rest, so its cost does not grow with the log.
+    """
+    entries = ProgressLogEntry.objects.filter(plan_id=plan_id).order_by("-logged_at", "-id")
+    if everything:
+        return list(entries), False
+    recent = list(entries[: LOG_PAGE + 1])
+    return recent[:LOG_PAGE], len(recent) > LOG_PAGE

@@ -195,3 +195,17 @@ def test_htmx_fragments_keep_a_constant_query_count(alice, n, django_assert_max_
         alice.post(
             f"/plans/{plan.pk}/status/", {"expected": "planning", "to": "in_progress"}, headers=HTMX
         )
+
+
+def test_a_long_log_shows_its_newest_entries_and_links_to_the_rest(alice):
+    plan = template_plan()
+    ProgressLogEntry.objects.bulk_create(
+        [ProgressLogEntry(plan=plan, update=f"Update number {i}") for i in range(60)]
+    )
+
+    page = alice.get(f"/plans/{plan.pk}/").content.decode()
+    whole = alice.get(f"/plans/{plan.pk}/", {"log": "all"}).content.decode()
+
+    assert page.count("Update number") == 50 and "Show the whole log" in page
+    assert whole.count("Update number") == 60 and "Show the whole log" not in whole
+    assert "Plan created" in whole and "Plan created" not in page

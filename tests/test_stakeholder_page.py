@@ -204,3 +204,18 @@ def test_query_count_does_not_grow(client, n, django_assert_max_num_queries):
     # link, plan, checklist, steps, tasks, stakeholders, phases, log.
     with django_assert_max_num_queries(8):
         assert client.get(f"/s/{token}/").status_code == 200
+
+
+def test_a_long_log_is_cut_to_the_newest_with_a_link(client):
+    plan = template_plan()
+    plan.log_entries.bulk_create(
+        [plan.log_entries.model(plan=plan, update=f"Update number {i}") for i in range(60)]
+    )
+    _link, token = create_share_link(plan.pk)
+
+    page = client.get(f"/s/{token}/").content.decode()
+    whole = client.get(f"/s/{token}/", {"log": "all"}).content.decode()
+
+    assert page.count("Update number") == 50 and 'href="?log=all"' in page
+    assert whole.count("Update number") == 60
+    assert f'hx-get="/s/{token}/?log=all"' in whole

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from plans.defaults import create_plan_from_template
 from plans.forms import LogEntryForm, NewPlanForm, ShareLinkForm
-from plans.markdown.store import plans_with_children
 from plans.models import Plan, ShareLink
+from plans.queries import plan_page_plan, recent_log
 from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS, RowKind
 from plans.sections import SECTIONS
 from plans.views.access import can_edit, editor_required, plan_url
@@ -51,8 +51,9 @@ def decorate_step(step, failed_add=None) -> None:
     step.task_list = row_list(ROW_KINDS["tasks"], tasks, step, failed_add)
 
 
-def plan_context(plan: Plan, user, *, failed_add=None, **extra) -> dict:
+def plan_context(plan: Plan, user, *, failed_add=None, whole_log: bool = False, **extra) -> dict:
     """Everything the plan page and its partials show, from a plan fetched with its children."""
+    log_entries, log_truncated = recent_log(plan.pk, everything=whole_log)
     checklists = {name: [] for name in CHECKLIST_KIND_NAMES.values()}
     for item in plan.checklist_items.all():
         checklists[CHECKLIST_KIND_NAMES[item.kind]].append(item)
@@ -85,9 +86,8 @@ def plan_context(plan: Plan, user, *, failed_add=None, **extra) -> dict:
         "progress": {"done": done, "total": total, "percent": percent(done, total)},
         "status_back": back,
         "status_forward": forward,
-        "log_entries": sorted(
-            plan.log_entries.all(), key=lambda e: (e.logged_at, e.pk), reverse=True
-        ),
+        "log_entries": log_entries,
+        "log_truncated": log_truncated,
         "log_form": LogEntryForm(),
         "sections": SECTIONS,
     }
@@ -102,8 +102,9 @@ def plan_variables(plan: Plan) -> dict[str, str]:
 
 
 def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
-    plan = get_object_or_404(plans_with_children(), pk=plan_id)
-    context = plan_context(plan, request.user, **extra)
+    plan = get_object_or_404(plan_page_plan(), pk=plan_id)
+    whole_log = request.GET.get("log") == "all"
+    context = plan_context(plan, request.user, whole_log=whole_log, **extra)
     return render(request, "plans/plan_detail.html", context, status=status)
 
 

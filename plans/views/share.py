@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from plans.downloads import cached_export, download_filename, markdown_response
 from plans.models import Plan
-from plans.queries import stakeholder_plan
+from plans.queries import recent_log, stakeholder_plan
 from plans.sharing import live_link
 
 PRIVATE_HEADERS = {
@@ -46,7 +46,7 @@ def stakeholder_page(request, token: str):
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is None:
         plan = get_object_or_404(stakeholder_plan(), pk=link.plan_id)
-        context = stakeholder_context(plan, token)
+        context = stakeholder_context(plan, token, whole_log=request.GET.get("log") == "all")
         template = "share/_stakeholder_view.html" if request.htmx else "share/stakeholder.html"
         response = render(request, template, context)
     else:
@@ -57,7 +57,8 @@ def stakeholder_page(request, token: str):
     return _private(response)
 
 
-def stakeholder_context(plan: Plan, token: str) -> dict:
+def stakeholder_context(plan: Plan, token: str, *, whole_log: bool = False) -> dict:
+    log_entries, log_truncated = recent_log(plan.pk, everything=whole_log)
     steps = list(plan.steps.all())
     for step in steps:
         tasks = list(step.tasks.all())
@@ -76,9 +77,8 @@ def stakeholder_context(plan: Plan, token: str) -> dict:
             "total": total,
             "percent": round(100 * done / total) if total else 0,
         },
-        "log_entries": sorted(
-            plan.log_entries.all(), key=lambda e: (e.logged_at, e.pk), reverse=True
-        ),
+        "log_entries": log_entries,
+        "log_truncated": log_truncated,
         "poll_seconds": settings.FIXTRACKER_POLL_SECONDS,
     }
 
