@@ -140,6 +140,18 @@ USE_TZ = True
 # How often an open stakeholder page asks whether the plan changed (a 304 when it did not).
 FIXTRACKER_POLL_SECONDS = int(os.environ.get("FIXTRACKER_POLL_SECONDS", "15"))
 
+# Per worker process. "rendered" holds work keyed by a plan's last change (its steps as HTML,
+# its Markdown export), so an entry is never stale, only unused; it stays small.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "rendered": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rendered",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 64},
+    },
+}
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "var" / "staticfiles")

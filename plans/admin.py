@@ -1,6 +1,7 @@
 """Every model in the Django admin: plans with their children inline, steps with theirs."""
 
 from django.contrib import admin
+from django.utils import timezone
 
 from plans.models import (
     ChecklistItem,
@@ -14,6 +15,40 @@ from plans.models import (
     StepTask,
     TimelinePhase,
 )
+
+
+def _plan_id(obj) -> int:
+    return obj.step.plan_id if hasattr(obj, "step_id") else obj.plan_id
+
+
+class ChangesPlan:
+    """An admin edit of a plan's rows moves the plan's `updated_at`, as every edit in the app
+    does: open stakeholder pages poll on it, and rendered steps and downloads are cached by it.
+    """
+
+    def _touch(self, plan_ids) -> None:
+        from plans.workflow import touch
+
+        for plan_id in set(plan_ids):
+            touch(plan_id, timezone.now())
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._touch([_plan_id(obj)])
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._touch([_plan_id(form.instance)])
+
+    def delete_model(self, request, obj):
+        plan_id = _plan_id(obj)
+        super().delete_model(request, obj)
+        self._touch([plan_id])
+
+    def delete_queryset(self, request, queryset):
+        plan_ids = [_plan_id(obj) for obj in queryset]
+        super().delete_queryset(request, queryset)
+        self._touch(plan_ids)
 
 
 class ChecklistItemInline(admin.TabularInline):
@@ -101,7 +136,7 @@ class StepFileInline(admin.TabularInline):
 
 
 @admin.register(Step)
-class StepAdmin(admin.ModelAdmin):
+class StepAdmin(ChangesPlan, admin.ModelAdmin):
     list_display = ["__str__", "plan", "timeline"]
     list_select_related = ["plan"]
     search_fields = ["title", "plan__fix_name", "plan__issue_id"]
@@ -110,7 +145,7 @@ class StepAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(admin.ModelAdmin):
+class ChecklistItemAdmin(ChangesPlan, admin.ModelAdmin):
     list_display = ["text", "kind", "done", "plan"]
     list_filter = ["kind", "done"]
     list_select_related = ["plan"]
@@ -118,46 +153,46 @@ class ChecklistItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(StepTask)
-class StepTaskAdmin(admin.ModelAdmin):
+class StepTaskAdmin(ChangesPlan, admin.ModelAdmin):
     list_display = ["text", "done", "step"]
     list_select_related = ["step"]
     raw_id_fields = ["step", "done_by"]
 
 
 @admin.register(StepFile)
-class StepFileAdmin(admin.ModelAdmin):
+class StepFileAdmin(ChangesPlan, admin.ModelAdmin):
     list_display = ["path", "step"]
     raw_id_fields = ["step"]
 
 
 @admin.register(MonitoringMetric)
-class MonitoringMetricAdmin(admin.ModelAdmin):
+class MonitoringMetricAdmin(ChangesPlan, admin.ModelAdmin):
     list_display = ["metric", "expected_value", "alert_threshold", "plan"]
     raw_id_fields = ["plan"]
 
 
 @admin.register(StakeholderUpdate)
-class StakeholderUpdateAdmin(admin.ModelAdmin):
+class StakeholderUpdateAdmin(ChangesPlan, admin.ModelAdmin):
     list_display = ["stakeholder", "update_method", "when", "plan"]
     raw_id_fields = ["plan"]
 
 
 @admin.register(TimelinePhase)
-class TimelinePhaseAdmin(admin.ModelAdmin):
+class TimelinePhaseAdmin(ChangesPlan, admin.ModelAdmin):
     list_display = ["phase", "target_time", "actual_time", "status", "plan"]
     list_filter = ["status"]
     raw_id_fields = ["plan"]
 
 
 @admin.register(ProgressLogEntry)
-class ProgressLogEntryAdmin(admin.ModelAdmin):
+class ProgressLogEntryAdmin(ChangesPlan, admin.ModelAdmin):
     list_display = ["logged_at", "update", "author", "plan"]
     search_fields = ["update", "author"]
     raw_id_fields = ["plan"]
 
 
 @admin.register(ShareLink)
-class ShareLinkAdmin(admin.ModelAdmin):
+class ShareLinkAdmin(ChangesPlan, admin.ModelAdmin):
     """Links can be listed and revoked here; tokens exist only as hashes, so none is shown."""
 
     list_display = ["plan", "label", "created_at", "expires_at", "revoked_at"]

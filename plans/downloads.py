@@ -4,7 +4,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse
 
 from plans.markdown import export_plan
@@ -59,8 +59,8 @@ def cached_export(plan_id: int, updated_at, *, stakeholder_copy: bool = False) -
     takes ~90 ms to export and far less to look up.
     """
     key = f"export:{plan_id}:{updated_at.timestamp():.6f}:{int(stakeholder_copy)}"
-    text = cache.get(key)
+    text = caches["rendered"].get(key)
     if text is None:
         text = export_plan(plan_id, stakeholder_copy=stakeholder_copy)
-        cache.set(key, text, timeout=3600)
+        caches["rendered"].set(key, text)
     return text

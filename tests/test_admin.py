@@ -53,3 +53,24 @@ def test_plan_list_searches_and_filters(admin_client):
     assert list(by_issue.context["cl"].result_list.values_list("issue_id", flat=True)) == ["SRCH-2"]
     assert [p.issue_id for p in by_status.context["cl"].result_list] == ["SRCH-2"]
     assert [p.issue_id for p in by_priority.context["cl"].result_list] == ["PAY-1"]
+
+
+def test_editing_a_plans_row_in_the_admin_counts_as_a_change_of_the_plan(admin_client):
+    """Stakeholder pages poll on the plan's last change, and rendered steps are cached by it."""
+    from plans.models import StepTask
+
+    plan = template_plan()
+    task = StepTask.objects.filter(step__plan=plan).first()
+    before = Plan.objects.get(pk=plan.pk).updated_at
+
+    response = admin_client.post(
+        reverse("admin:plans_steptask_change", args=[task.pk]),
+        {"step": task.step_id, "position": task.position, "text": "Edited in the admin"},
+    )
+
+    assert response.status_code == 302
+    assert Plan.objects.get(pk=plan.pk).updated_at > before
+    deleted = admin_client.post(
+        reverse("admin:plans_steptask_delete", args=[task.pk]), {"post": "yes"}
+    )
+    assert deleted.status_code == 302

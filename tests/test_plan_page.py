@@ -209,3 +209,39 @@ def test_a_long_log_shows_its_newest_entries_and_links_to_the_rest(alice):
     assert page.count("Update number") == 50 and "Show the whole log" in page
     assert whole.count("Update number") == 60 and "Show the whole log" not in whole
     assert "Plan created" in whole and "Plan created" not in page
+
+
+def test_the_cached_steps_show_a_change_at_once(alice):
+    plan = template_plan()
+    task = StepTask.objects.filter(step__plan=plan).order_by("step__position", "position").first()
+    alice.get(f"/plans/{plan.pk}/")  # renders, and caches, the steps
+
+    alice.post(f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/", {"done": "true"})
+    html = alice.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert f'id="check-tasks-{task.pk}" checked' in html
+
+
+def test_cached_steps_carry_each_visitors_own_csrf_token(alice, django_user_model):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    plan = template_plan()
+    task = StepTask.objects.filter(step__plan=plan).order_by("step__position", "position").first()
+    alice.get(f"/plans/{plan.pk}/")  # Alice's tokens are in the cached steps now
+    carol = django_user_model.objects.create_user("carol")
+    carol.user_permissions.add(Permission.objects.get(codename="change_plan"))
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(carol)
+
+    html = strict.get(f"/plans/{plan.pk}/").content.decode()
+    form = html[html.index(f'action="/plans/{plan.pk}/rows/tasks/{task.pk}/done/"') :]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    response = strict.post(
+        f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/",
+        {"csrfmiddlewaretoken": token, "done": ["false", "true"]},
+    )
+
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.done

@@ -1,9 +1,11 @@
 """The plan page, every section of the template in its order, and the new-plan form."""
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -101,11 +103,19 @@ def plan_variables(plan: Plan) -> dict[str, str]:
     return {name: getattr(plan, attr) for name, attr in VARIABLE_FIELDS.items()}
 
 
+CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
 def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
     plan = get_object_or_404(plan_page_plan(), pk=plan_id)
     whole_log = request.GET.get("log") == "all"
     context = plan_context(plan, request.user, whole_log=whole_log, **extra)
-    return render(request, "plans/plan_detail.html", context, status=status)
+    response = render(request, "plans/plan_detail.html", context, status=status)
+    # Cached steps carry the tokens of whoever rendered them first; every form on the page
+    # must carry this visitor's, or its plain (no-JavaScript) post would be refused.
+    token = get_token(request).encode()
+    response.content = CSRF_INPUT.sub(rb"\g<1>" + token + rb"\g<2>", response.content)
+    return response
 
 
 @require_GET
