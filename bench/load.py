@@ -62,7 +62,7 @@ def main() -> None:
     )
     print(f"database {env['DATABASE_URL']}: recreating, seeding {args.plans} plans ...", flush=True)
     started = time.monotonic()
-    python(env, "-c", RECREATE)
+    python(env, "-m", "fixtracker.dbcreate", "--recreate")
     python(env, "manage.py", "migrate", "--noinput", "-v0")
     python(env, "manage.py", "collectstatic", "--noinput", "-v0")
     seeded = json.loads(python(env, "-c", SEED.format(plans=args.plans)).splitlines()[-1])
@@ -221,18 +221,6 @@ def wait_until_up(base: str) -> None:
             time.sleep(0.2)
     sys.exit("gunicorn did not start within 30 s")
 
-
-RECREATE = """
-import os, dj_database_url, psycopg
-from psycopg import sql
-c = dj_database_url.parse(os.environ["DATABASE_URL"])
-params = dict(host=c["HOST"] or None, port=c["PORT"] or None, user=c["USER"] or None,
-              password=c["PASSWORD"] or None)
-with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-    name = sql.Identifier(c["NAME"])
-    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-    conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
-"""
 
 SEED = """
 import json, django

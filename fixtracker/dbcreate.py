@@ -1,6 +1,7 @@
 """Create DATABASE_URL's PostgreSQL database when it does not exist yet (`make serve`).
 
-    python -m fixtracker.dbcreate
+    python -m fixtracker.dbcreate              # create if missing
+    python -m fixtracker.dbcreate --recreate   # drop and create (benchmarks, test servers)
 
 SQLite needs nothing (the file is made on first use); other URLs are left alone.
 """
@@ -11,7 +12,8 @@ import sys
 import dj_database_url
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    recreate = "--recreate" in argv
     config = dj_database_url.parse(os.environ.get("DATABASE_URL", ""))
     if config.get("ENGINE") != "django.db.backends.postgresql":
         return 0
@@ -27,6 +29,10 @@ def main() -> int:
     }
     name = config["NAME"]
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as connection:
+        if recreate:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
@@ -37,4 +43,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -243,3 +243,16 @@ def test_a_nul_byte_is_refused_with_its_line(template_text):
 
     with pytest.raises(PlanFormatError, match=r"^line 12: contains a NUL byte"):
         import_plan(text)
+
+
+def test_a_duplicated_section_kept_in_notes_survives_export_and_import():
+    """Found by the fuzz test: the kept `## Progress Log` came back as the real one."""
+    text = (CORPUS / "compact-no-blank-lines.md").read_text(encoding="utf-8")
+    text = text.replace("## Progress Log\n", "## Progress Log\n## Progress Log\n", 1)
+    plan, warnings = import_plan(text)
+    assert warnings
+
+    again, _ = import_plan(export_plan(plan.pk))
+
+    assert load_document(again.pk).notes == load_document(plan.pk).notes
+    assert export_plan(again.pk) == export_plan(plan.pk)

@@ -14,7 +14,7 @@ from plans.models import PhaseStatus, Priority, Status
 def render_plan(doc: PlanDocument) -> str:
     blocks: list[str] = []
     blocks += _header(doc)
-    blocks += _section(fmt.SECTION_OVERVIEW, [doc.overview.strip()])
+    blocks += _section(fmt.SECTION_OVERVIEW, [fmt.escape_free_text(doc.overview.strip())])
     blocks += _section(fmt.SECTION_PREREQUISITES, [_checklist(doc.prerequisites)])
     blocks.append(f"## {fmt.SECTION_STEPS}")
     for number, step in enumerate(doc.steps, start=1):
@@ -46,7 +46,8 @@ def render_plan(doc: PlanDocument) -> str:
             ],
         ),
     ]
-    blocks += _section(fmt.SECTION_NOTES, [doc.notes.strip()])
+    notes = fmt.escape_free_text(doc.notes.strip(), only_known=True)
+    blocks += _section(fmt.SECTION_NOTES, [notes])
     blocks += [
         "---",
         f"## {fmt.SECTION_LOG}",

@@ -69,3 +69,44 @@ def fill_variables(text: str, variables: dict[str, str]) -> str:
         if value:
             text = text.replace("{{" + name + "}}", value)
     return text
+
+
+# Free text (overview, notes) is Markdown and may hold a `## ` line that the importer would
+# take for a section of the plan. Such a line is written with one more leading backslash
+# (which renders the same) and read back with one less, so it stays where it was written.
+ESCAPABLE_RE = re.compile(r"^(?P<slashes>\\*)## (?P<title>.*)$")
+FENCE_START_RE = re.compile(r"^\s{0,3}(?P<fence>`{3,}|~{3,})")
+
+
+def _is_structural(match: re.Match, only_known: bool) -> bool:
+    if not only_known:
+        return True
+    title = match["title"].strip().strip("#").strip().casefold()
+    return title in {section.casefold() for section in SECTIONS}
+
+
+def _shift_slashes(text: str, step: int, *, only_known: bool) -> str:
+    lines = text.split("\n")
+    fence = None
+    for i, line in enumerate(lines):
+        opening = FENCE_START_RE.match(line)
+        if fence is None and opening:
+            fence = opening["fence"]
+            continue
+        if fence is not None:
+            if line.strip().startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
+                fence = None
+            continue
+        match = ESCAPABLE_RE.match(line)
+        if match and (step > 0 or match["slashes"]) and _is_structural(match, only_known):
+            lines[i] = line[1:] if step < 0 else "\\" + line
+    return "\n".join(lines)
+
+
+def escape_free_text(text: str, *, only_known: bool = False) -> str:
+    """Overview: every `## ` line would start a section; notes: only the template's own."""
+    return _shift_slashes(text, +1, only_known=only_known)
+
+
+def unescape_free_text(text: str, *, only_known: bool = False) -> str:
+    return _shift_slashes(text, -1, only_known=only_known)

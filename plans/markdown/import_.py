@@ -271,7 +271,7 @@ class _Importer:
     # -- sections ----------------------------------------------------------------------
 
     def _parse_overview(self, section: _Section) -> None:
-        self.doc.overview = _raw(section.lines)
+        self.doc.overview = fmt.unescape_free_text(_raw(section.lines))
 
     def _parse_notes(self, section: _Section) -> None:
         lines = list(section.lines)
@@ -280,7 +280,7 @@ class _Importer:
         # The template's `---` before the progress log closes the notes; it is not a note.
         if lines and lines[-1].text.strip() == "---":
             lines.pop()
-        self.doc.notes = _raw(lines)
+        self.doc.notes = fmt.unescape_free_text(_raw(lines), only_known=True)
 
     def _parse_prerequisites(self, section: _Section) -> None:
         blocks = parse_blocks(section.lines)

@@ -154,8 +154,7 @@ def served(tmp_path):
         GUNICORN_THREADS="4",
         LOG_LEVEL="WARNING",
     )
-    if env["DATABASE_URL"].startswith("postgres"):
-        _run(env, "-c", _DROP_AND_CREATE)
+    _run(env, "-m", "fixtracker.dbcreate", "--recreate")
     _run(env, "manage.py", "migrate", "--noinput", "-v0")
     _run(env, "manage.py", "collectstatic", "--noinput", "-v0")
     seeded = json.loads(_run(env, "manage.py", "shell", "-v0", "-c", SEED).splitlines()[-1])
@@ -192,16 +191,3 @@ def served(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
-
-
-_DROP_AND_CREATE = """
-import os, dj_database_url, psycopg
-from psycopg import sql
-c = dj_database_url.parse(os.environ["DATABASE_URL"])
-params = dict(host=c["HOST"] or None, port=c["PORT"] or None, user=c["USER"] or None,
-              password=c["PASSWORD"] or None)
-with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-    name = sql.Identifier(c["NAME"])
-    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-    conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
-"""
