@@ -48,7 +48,8 @@ bench: install
 
 # gunicorn on PostgreSQL under wrk: 10,000 plans, every main endpoint beside a bare view.
 loadbench: install
-	@command -v wrk >/dev/null || { echo "loadbench needs wrk: apt-get install -y wrk"; exit 2; }
+	@command -v wrk >/dev/null || apt-get install -y -qq --no-install-recommends wrk \
+	    || { echo "loadbench needs wrk (Debian: apt-get install -y wrk)"; exit 2; }
 	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
 format: install
