@@ -84,6 +84,8 @@ class Plan(models.Model):
             models.Index(fields=["status", "-created"], name="plan_status_created"),
             models.Index(fields=["priority", "-created"], name="plan_priority_created"),
             models.Index(fields=["-created", "-id"], name="plan_created"),
+            # The dashboard asks for the latest change of any plan on every request.
+            models.Index(fields=["updated_at"], name="plan_updated_at"),
         ]
         constraints = [choice_check("priority", Priority), choice_check("status", Status)]
 

@@ -1,6 +1,6 @@
 """Querysets for the pages, each a fixed number of queries whatever the data holds."""
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from plans.models import ChecklistItem, Plan, ProgressLogEntry, StepTask
@@ -33,6 +33,15 @@ def dashboard_plans(*, q: str = "", status: str = "", priority: str = "") -> Que
         tasks_total=_count(StepTask.objects.all(), "step__plan"),
         tasks_done=_count(StepTask.objects.filter(done=True), "step__plan"),
     ).only("fix_name", "issue_id", "author", "priority", "status", "created", "created_at")
+
+
+def dashboard_state() -> tuple:
+    """What the dashboard's list depends on: how many plans, and the latest change to any.
+
+    Every change to a plan moves its `updated_at`; a deletion changes the count.
+    """
+    state = Plan.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    return state["n"], state["last"]
 
 
 def progress(plan: Plan) -> tuple[int, int]:

@@ -1,5 +1,7 @@
 """The dashboard lists plans newest first, filtered in the URL, with their progress."""
 
+import re
+
 import pytest
 
 from plans.models import Plan, Priority, Status, StepTask
@@ -9,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 def rows(response) -> list[str]:
-    return [plan.issue_id for plan in response.context["page"]]
+    """The issue ids of the listed plans, in order, as the page shows them."""
+    return re.findall(r'<tr>\s*<td class="nowrap">([^<]*)</td>', response.content.decode())
 
 
 def test_it_requires_login(client):
@@ -97,10 +100,29 @@ def test_query_count_does_not_grow_with_plans(alice, count, django_assert_max_nu
     for i in range(count):
         template_plan(issue_id=f"OPS-{i}")
 
-    # session, user, count, page, and the permissions behind "New plan": as many for 1 as for 50.
-    with django_assert_max_num_queries(6):
+    # session, user, the plans' state, count, page, and the permissions behind "New plan":
+    # as many for 1 plan as for 50; the list's two queries are skipped while nothing changed.
+    with django_assert_max_num_queries(7):
         response = alice.get("/")
     assert len(rows(response)) == min(count, 25)
+    with django_assert_max_num_queries(5):
+        again = alice.get("/")
+    assert rows(again) == rows(response)
+
+
+def test_the_list_shows_a_change_at_once(alice):
+    plan = template_plan(issue_id="OPS-1")
+    other = template_plan(issue_id="OPS-2")
+    alice.get("/")  # renders, and caches, the list
+    task = StepTask.objects.filter(step__plan=plan).first()
+
+    alice.post(f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/", {"done": "true"})
+    changed = alice.get("/").content.decode()
+    other.delete()
+    deleted = alice.get("/")
+
+    assert 'aria-label="1 of 29 checkboxes ticked"' in changed
+    assert rows(deleted) == ["OPS-1"]
 
 
 def test_login_page_logs_in_and_lands_on_the_dashboard(client, engineer):

@@ -1,14 +1,20 @@
 """The dashboard: every plan, newest first, filtered by status and priority, searchable."""
 
+import hashlib
+
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from plans.forms import DashboardFilterForm
-from plans.queries import dashboard_plans, progress
+from plans.queries import dashboard_plans, dashboard_state, progress
 
 PAGE_SIZE = 25
 
@@ -19,14 +25,29 @@ PAGE_SIZE = 25
 def dashboard(request):
     form = DashboardFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(dashboard_plans(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    for plan in page:
-        plan.age_days = (today - plan.created).days
-        plan.done, plan.total = progress(plan)
-        plan.percent = round(100 * plan.done / plan.total) if plan.total else 0
     query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
-    template = "plans/partials/_plan_list.html" if request.htmx else "plans/dashboard.html"
-    return render(request, template, context)
+    page_number = query.pop("page", [""])[-1]
+    today = timezone.localdate()
+    # The list changes only when a plan is added, changed or deleted (or the date turns,
+    # for the ages): rendered once per such state and filter, per worker.
+    key = (
+        "dashboard:"
+        + hashlib.sha256(
+            repr((sorted(filters.items()), page_number, dashboard_state(), today)).encode()
+        ).hexdigest()
+    )
+    plan_list = caches["rendered"].get(key)
+    if plan_list is None:
+        page = Paginator(dashboard_plans(**filters), PAGE_SIZE).get_page(page_number)
+        for plan in page:
+            plan.age_days = (today - plan.created).days
+            plan.done, plan.total = progress(plan)
+            plan.percent = round(100 * plan.done / plan.total) if plan.total else 0
+        context = {"page": page, "query": query.urlencode()}
+        plan_list = render_to_string("plans/partials/_plan_list.html", context, request)
+        caches["rendered"].set(key, plan_list)
+    if request.htmx:
+        return HttpResponse(plan_list)
+    return render(
+        request, "plans/dashboard.html", {"form": form, "plan_list": mark_safe(plan_list)}
+    )
