@@ -1,6 +1,7 @@
 """Every model in the Django admin: plans with their children inline, steps with theirs."""
 
 from django.contrib import admin
+from django.core.cache import caches
 from django.utils import timezone
 
 from plans.models import (
@@ -121,6 +122,16 @@ class PlanAdmin(admin.ModelAdmin):
         TimelinePhaseInline,
         ProgressLogEntryInline,
     ]
+
+    # A deleted plan must leave the dashboard; its list is cached by the latest change,
+    # which a deletion does not move. This worker forgets at once, others within a minute.
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        caches["rendered"].clear()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        caches["rendered"].clear()
 
 
 class StepTaskInline(admin.TabularInline):

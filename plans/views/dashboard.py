@@ -17,6 +17,8 @@ from plans.forms import DashboardFilterForm
 from plans.queries import dashboard_plans, dashboard_state, progress
 
 PAGE_SIZE = 25
+# How long a worker may keep showing a plan deleted through another worker's admin.
+DASHBOARD_TTL = 60
 
 
 @require_GET
@@ -28,8 +30,8 @@ def dashboard(request):
     query = request.GET.copy()
     page_number = query.pop("page", [""])[-1]
     today = timezone.localdate()
-    # The list changes only when a plan is added, changed or deleted (or the date turns,
-    # for the ages): rendered once per such state and filter, per worker.
+    # The list changes only when a plan is added or changed (or the date turns, for the
+    # ages): rendered once per such state, filter and page, per worker.
     key = (
         "dashboard:"
         + hashlib.sha256(
@@ -45,7 +47,7 @@ def dashboard(request):
             plan.percent = round(100 * plan.done / plan.total) if plan.total else 0
         context = {"page": page, "query": query.urlencode()}
         plan_list = render_to_string("plans/partials/_plan_list.html", context, request)
-        caches["rendered"].set(key, plan_list)
+        caches["rendered"].set(key, plan_list, timeout=DASHBOARD_TTL)
     if request.htmx:
         return HttpResponse(plan_list)
     return render(
