@@ -246,15 +246,6 @@ class ProgressLogEntry(models.Model):
         return f"{self.logged_at:%Y-%m-%d %H:%M} {self.update}"
 
 
-class ShareLinkQuerySet(models.QuerySet):
-    def live(self, now=None):
-        """Links that still open their plan: not revoked, not expired."""
-        now = now or timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-        )
-
-
 class ShareLink(models.Model):
     """A read-only link to a plan for stakeholders without an account.
 
@@ -271,8 +262,6 @@ class ShareLink(models.Model):
     )
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ShareLinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
