@@ -26,13 +26,20 @@ def dashboard_plans(*, q: str = "", status: str = "", priority: str = "") -> Que
         plans = plans.filter(status=status)
     if priority:
         plans = plans.filter(priority=priority)
+    return with_checkbox_counts(plans).only(
+        "fix_name", "issue_id", "author", "priority", "status", "created", "created_at"
+    )
+
+
+def with_checkbox_counts(plans: QuerySet[Plan]) -> QuerySet[Plan]:
+    """Plans annotated with their ticked and total checklist items and step tasks."""
     # Subqueries rather than joins: counting two child tables through joins would multiply.
     return plans.annotate(
         items_total=_count(ChecklistItem.objects.all(), "plan"),
         items_done=_count(ChecklistItem.objects.filter(done=True), "plan"),
         tasks_total=_count(StepTask.objects.all(), "step__plan"),
         tasks_done=_count(StepTask.objects.filter(done=True), "step__plan"),
-    ).only("fix_name", "issue_id", "author", "priority", "status", "created", "created_at")
+    )
 
 
 def dashboard_state():
@@ -45,30 +52,41 @@ def dashboard_state():
     return Plan.objects.aggregate(last=Max("updated_at"))["last"]
 
 
-def progress(plan: Plan) -> tuple[int, int]:
-    """(ticked, total) checkboxes of a plan annotated by `dashboard_plans`."""
-    return plan.items_done + plan.tasks_done, plan.items_total + plan.tasks_total
+def progress(done: int, total: int) -> dict[str, int]:
+    """What a progress bar shows: ticked, total, and the rounded percentage."""
+    return {"done": done, "total": total, "percent": round(100 * done / total) if total else 0}
+
+
+def counted_progress(plan: Plan) -> dict[str, int]:
+    """The progress of a plan annotated by `with_checkbox_counts`."""
+    return progress(plan.items_done + plan.tasks_done, plan.items_total + plan.tasks_total)
+
+
+def prefetched_progress(plan: Plan) -> dict[str, int]:
+    """The progress of a plan fetched with its steps' tasks and its checklist items.
+
+    Each step gets its own `progress` on the way.
+    """
+    done = total = 0
+    for step in plan.steps.all():
+        step.progress = step_progress(step)
+        done += step.progress["done"]
+        total += step.progress["total"]
+    items = plan.checklist_items.all()
+    return progress(done + sum(item.done for item in items), total + len(items))
+
+
+def step_progress(step) -> dict[str, int]:
+    """The progress of a step fetched with its tasks."""
+    tasks = step.tasks.all()
+    return progress(sum(task.done for task in tasks), len(tasks))
 
 
 def plan_with_progress(plan_id: int) -> Plan | None:
     """One plan and its ticked/total checkboxes, in one query, for the bars a tick updates."""
-    plan = (
-        Plan.objects.filter(pk=plan_id)
-        .annotate(
-            items_total=_count(ChecklistItem.objects.all(), "plan"),
-            items_done=_count(ChecklistItem.objects.filter(done=True), "plan"),
-            tasks_total=_count(StepTask.objects.all(), "step__plan"),
-            tasks_done=_count(StepTask.objects.filter(done=True), "step__plan"),
-        )
-        .first()
-    )
+    plan = with_checkbox_counts(Plan.objects.filter(pk=plan_id)).first()
     if plan is not None:
-        done, total = progress(plan)
-        plan.progress = {
-            "done": done,
-            "total": total,
-            "percent": round(100 * done / total) if total else 0,
-        }
+        plan.progress = counted_progress(plan)
     return plan
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from plans.forms import DashboardFilterForm
-from plans.queries import dashboard_plans, dashboard_state, progress
+from plans.queries import counted_progress, dashboard_plans, dashboard_state
 
 PAGE_SIZE = 25
 # How long a worker may keep showing a plan deleted through another worker's admin.
@@ -43,8 +43,7 @@ def dashboard(request):
         page = Paginator(dashboard_plans(**filters), PAGE_SIZE).get_page(page_number)
         for plan in page:
             plan.age_days = (today - plan.created).days
-            plan.done, plan.total = progress(plan)
-            plan.percent = round(100 * plan.done / plan.total) if plan.total else 0
+            plan.progress = counted_progress(plan)
         context = {"page": page, "query": query.urlencode()}
         plan_list = render_to_string("plans/partials/_plan_list.html", context, request)
         caches["rendered"].set(key, plan_list, timeout=DASHBOARD_TTL)

@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from plans.defaults import create_plan_from_template
 from plans.forms import LogEntryForm, NewPlanForm, ShareLinkForm
 from plans.models import Plan, ShareLink
-from plans.queries import plan_page_plan, recent_log
+from plans.queries import plan_page_plan, prefetched_progress, recent_log, step_progress
 from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS, RowKind
 from plans.sections import SECTIONS
 from plans.views.access import can_edit, editor_required, plan_url
@@ -27,30 +28,33 @@ class RowList:
     rows: list
     list_id: str
     parent: Model
-    add_form: object
+    failed_add: tuple | None = None
 
-
-def percent(done: int, total: int) -> int:
-    return round(100 * done / total) if total else 0
+    @cached_property
+    def add_form(self):
+        # Built only when a template shows it: a cached list (the plan page's steps) never does.
+        if self.failed_add is not None and self.failed_add[0] == self.list_id:
+            return self.failed_add[1]
+        form = self.kind.add_form(
+            instance=self.kind.new_row(self.parent), prefix=f"add-{self.list_id}"
+        )
+        if "text" in form.fields:
+            form.fields["text"].label = f"New {self.kind.noun}"
+        return form
 
 
 def row_list(kind: RowKind, rows: list, parent: Model, failed_add=None) -> RowList:
-    list_id = kind.list_id(parent)
-    if failed_add is not None and failed_add[0] == list_id:
-        add_form = failed_add[1]
-    else:
-        add_form = kind.add_form(instance=kind.new_row(parent), prefix=f"add-{list_id}")
-    if "text" in add_form.fields:
-        add_form.fields["text"].label = f"New {kind.noun}"
-    return RowList(kind, rows, list_id, parent, add_form)
+    return RowList(kind, rows, kind.list_id(parent), parent, failed_add)
+
+
+def task_list(step, failed_add=None) -> RowList:
+    return row_list(ROW_KINDS["tasks"], list(step.tasks.all()), step, failed_add)
 
 
 def decorate_step(step, failed_add=None) -> None:
     """Give a step (tasks prefetched) its progress and its task list for the templates."""
-    tasks = list(step.tasks.all())
-    step.done, step.total = sum(t.done for t in tasks), len(tasks)
-    step.percent = percent(step.done, step.total)
-    step.task_list = row_list(ROW_KINDS["tasks"], tasks, step, failed_add)
+    step.progress = step_progress(step)
+    step.task_list = task_list(step, failed_add)
 
 
 def plan_context(plan: Plan, user, *, failed_add=None, whole_log: bool = False, **extra) -> dict:
@@ -59,13 +63,10 @@ def plan_context(plan: Plan, user, *, failed_add=None, whole_log: bool = False, 
     checklists = {name: [] for name in CHECKLIST_KIND_NAMES.values()}
     for item in plan.checklist_items.all():
         checklists[CHECKLIST_KIND_NAMES[item.kind]].append(item)
+    overall = prefetched_progress(plan)  # gives each step its progress too
     steps = list(plan.steps.all())
     for step in steps:
-        decorate_step(step, failed_add)
-    done = sum(step.done for step in steps) + sum(
-        item.done for items in checklists.values() for item in items
-    )
-    total = sum(step.total for step in steps) + sum(len(items) for items in checklists.values())
+        step.task_list = task_list(step, failed_add)
     lists = {
         name: row_list(ROW_KINDS[name], rows, plan, failed_add) for name, rows in checklists.items()
     }
@@ -85,7 +86,7 @@ def plan_context(plan: Plan, user, *, failed_add=None, whole_log: bool = False, 
         "share_form": ShareLinkForm(),
         "variables": plan_variables(plan),
         "lists": lists,
-        "progress": {"done": done, "total": total, "percent": percent(done, total)},
+        "progress": overall,
         "status_back": back,
         "status_forward": forward,
         "log_entries": log_entries,

@@ -10,7 +10,7 @@ from plans import rows as row_ops
 from plans import workflow
 from plans.forms import DoneForm
 from plans.models import Plan, Step
-from plans.queries import plan_with_progress
+from plans.queries import plan_with_progress, progress
 from plans.rows import ROW_KINDS, RowKind
 from plans.views.access import answer, can_edit, editor_required, plan_url
 from plans.views.plan import decorate_step, plan_variables, row_list
@@ -188,7 +188,7 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
     try:
         if kind.in_step:
             tick = workflow.set_task_done(plan_id, row_id, done=done, user=request.user)
-            tick.step.done, tick.step.total = tick.done, tick.total
+            tick.step.progress = progress(tick.done, tick.total)
             context.update(
                 step=tick.step, phase=tick.phase, phase_kind=ROW_KINDS["phases"], new_log=tick.log
             )
@@ -203,7 +203,4 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
     if plan is None:
         raise Http404("No such plan.")
     context.update(row_context(plan, request.user, kind, row), progress=plan.progress)
-    if "step" in context:
-        step = context["step"]
-        step.percent = round(100 * step.done / step.total) if step.total else 0
     return render(request, "plans/partials/_ticked.html", context)

@@ -11,8 +11,8 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from plans.downloads import cached_export, download_filename, markdown_response
-from plans.models import Plan
-from plans.queries import recent_log, stakeholder_plan
+from plans.models import ChecklistKind, Plan
+from plans.queries import prefetched_progress, recent_log, stakeholder_plan
 from plans.sharing import live_link
 
 PRIVATE_HEADERS = {
@@ -59,24 +59,16 @@ def stakeholder_page(request, token: str):
 
 def stakeholder_context(plan: Plan, token: str, *, whole_log: bool = False) -> dict:
     log_entries, log_truncated = recent_log(plan.pk, everything=whole_log)
-    steps = list(plan.steps.all())
-    for step in steps:
-        tasks = list(step.tasks.all())
-        step.done, step.total = sum(t.done for t in tasks), len(tasks)
-        step.percent = round(100 * step.done / step.total) if step.total else 0
-    items = list(plan.checklist_items.all())
-    done = sum(s.done for s in steps) + sum(i.done for i in items)
-    total = sum(s.total for s in steps) + len(items)
     return {
         "plan": plan,
         "token": token,
-        "steps": steps,
-        "success_criteria": [i for i in items if i.kind == "success"],
-        "progress": {
-            "done": done,
-            "total": total,
-            "percent": round(100 * done / total) if total else 0,
-        },
+        "progress": prefetched_progress(plan),
+        "steps": plan.steps.all(),
+        "success_criteria": [
+            item
+            for item in plan.checklist_items.all()
+            if item.kind == ChecklistKind.SUCCESS_CRITERION
+        ],
         "log_entries": log_entries,
         "log_truncated": log_truncated,
         "poll_seconds": settings.FIXTRACKER_POLL_SECONDS,
