@@ -3,6 +3,7 @@
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from plans.markdown.store import PLAN_ROWS
 from plans.models import ChecklistItem, Plan, ProgressLogEntry, StepTask
 
 
@@ -102,14 +103,7 @@ def stakeholder_plan() -> QuerySet[Plan]:
 
 def plan_page_plan() -> QuerySet[Plan]:
     """A plan with every child the plan page shows prefetched, but its log (`recent_log`)."""
-    return Plan.objects.prefetch_related(
-        "checklist_items",
-        "steps__tasks",
-        "steps__files",
-        "metrics",
-        "stakeholder_updates",
-        "phases",
-    )
+    return Plan.objects.prefetch_related(*PLAN_ROWS)
 
 
 LOG_PAGE = 50

@@ -65,8 +65,7 @@ class RowKind:
     def siblings(self, row: models.Model) -> models.QuerySet:
         if self.in_step:
             return self.model.objects.filter(step_id=row.step_id)
-        rows = self.model.objects.filter(plan_id=row.plan_id)
-        return rows.filter(kind=self.checklist_kind) if self.checklist_kind else rows
+        return self.rows_for(row.plan_id)
 
     def new_row(self, parent: models.Model) -> models.Model:
         if self.in_step:

@@ -32,17 +32,20 @@ CHECKLIST_ATTRS = {
 }
 
 
+# Every child of a plan but its progress log, which the pages read apart (`recent_log`).
+PLAN_ROWS = (
+    "checklist_items",
+    "steps__tasks",
+    "steps__files",
+    "metrics",
+    "stakeholder_updates",
+    "phases",
+)
+
+
 def plans_with_children() -> QuerySet[Plan]:
     """Plans with every child prefetched: a fixed number of queries, whatever the plan holds."""
-    return Plan.objects.prefetch_related(
-        "checklist_items",
-        "steps__tasks",
-        "steps__files",
-        "metrics",
-        "stakeholder_updates",
-        "phases",
-        "log_entries",
-    )
+    return Plan.objects.prefetch_related(*PLAN_ROWS, "log_entries")
 
 
 def document_from_plan(plan: Plan) -> PlanDocument:
