@@ -14,16 +14,24 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.server import (
+    CSRF_SECRET,
+    ROOT,
+    free_port,
+    prepare_database,
+    production_env,
+    run_python,
+    start_gunicorn,
+    wait_until_healthy,
+)
+
 WRK = Path(__file__).resolve().parent / "wrk"
-CSRF = "benchmarkcsrfsecret0123456789abc"  # 32 characters: a valid unmasked CSRF secret
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/fixtracker_bench"
 
 # Throughput as a share of the bare view's, per endpoint (issue 6).
@@ -48,46 +56,23 @@ def main() -> None:
     if wrk is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(
+    env = production_env(
         DATABASE_URL=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE),
         DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="0",
-        FIXTRACKER_HTTPS="0",
-        FIXTRACKER_BEHIND_PROXY="0",
         SECRET_KEY="benchmark-only-" + "k" * 50,
-        ALLOWED_HOSTS="127.0.0.1",
-        LOG_LEVEL="WARNING",
         STATIC_ROOT=str(ROOT / "var" / "bench-static"),
     )
     print(f"database {env['DATABASE_URL']}: recreating, seeding {args.plans} plans ...", flush=True)
     started = time.monotonic()
-    python(env, "-m", "fixtracker.dbcreate", "--recreate")
-    python(env, "manage.py", "migrate", "--noinput", "-v0")
-    python(env, "manage.py", "collectstatic", "--noinput", "-v0")
-    seeded = json.loads(python(env, "-c", SEED.format(plans=args.plans)).splitlines()[-1])
+    prepare_database(env)
+    seeded = json.loads(run_python(env, "-c", SEED.format(plans=args.plans)).splitlines()[-1])
     print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "fixtracker.wsgi",
-            "-c",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_gunicorn(env, port, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        wait_until_up(base)
+        wait_until_healthy(base, server)
         run_all(wrk, base, seeded, args)
     finally:
         server.terminate()
@@ -127,7 +112,7 @@ def endpoints(seeded: dict) -> list[tuple[str, str, str, dict]]:
 def run_all(wrk: str, base: str, seeded: dict, args) -> None:
     results = {}
     for key, label, path, options in endpoints(seeded):
-        wrk_env = {**os.environ, "BENCH_SESSION": seeded["session"], "BENCH_CSRF": CSRF}
+        wrk_env = {**os.environ, "BENCH_SESSION": seeded["session"], "BENCH_CSRF": CSRF_SECRET}
         if options.get("htmx"):
             wrk_env["BENCH_HTMX"] = "1"
         if options.get("etag"):
@@ -193,33 +178,6 @@ def etag_of(url: str) -> str:
     request = urllib.request.Request(url, headers={"HX-Request": "true"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.headers["ETag"]
-
-
-def python(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(args[:2])} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit("gunicorn did not start within 30 s")
 
 
 SEED = """

@@ -4,14 +4,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-CSRF = "benchmarkcsrfsecret0123456789abc"
+from bench.server import CSRF_SECRET
 
 
 def count_queries(seeded: dict) -> dict[str, int]:
     client = Client()
     client.cookies["sessionid"] = seeded["session"]
-    client.cookies["csrftoken"] = CSRF
-    htmx = {"HX-Request": "true", "X-CSRFToken": CSRF}
+    client.cookies["csrftoken"] = CSRF_SECRET
+    htmx = {"HX-Request": "true", "X-CSRFToken": CSRF_SECRET}
     plan, token = seeded["large_plan"], seeded["token"]
     etag = client.get(f"/s/{token}/", headers=htmx)["ETag"]
     status_plan = seeded["status_plans"][0]

@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ import pytest
 import yaml
 from django.db import connection
 from django.test import Client
+
+from bench.server import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -190,12 +191,6 @@ def test_each_request_is_one_json_line_with_its_request_id(client, json_log):
     assert len(second["request_id"]) == 32  # a made-up id replaces an unsafe one
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(url: str) -> tuple[int, dict, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -223,16 +218,7 @@ def test_make_serve_runs_gunicorn_with_hashed_static_files(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stdout.read().decode()
-            try:
-                if get(f"{base}/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
-            time.sleep(0.2)
+        wait_until_healthy(base, server, seconds=60)
         status, headers, body = get(f"{base}/accounts/login/")
         assert status == 200 and headers["Server"].startswith("gunicorn")
         stylesheet = body.decode().split('href="/static/app.')[1].split('"')[0]

@@ -8,10 +8,7 @@ sessions made in advance so that forty of them can start at the same instant.
 import http.cookiejar
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,13 +17,20 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CSRF = "concurrencytestcsrfsecret0123456"  # 32 characters: a valid unmasked CSRF secret
+from bench.server import (
+    CSRF_SECRET,
+    free_port,
+    prepare_database,
+    production_env,
+    run_python,
+    start_gunicorn,
+    wait_until_healthy,
+)
 
 SEED = """
 import json
 from django.contrib.auth.models import Permission, User
-from django.contrib.sessions.backends.db import SessionStore
+from bench.seed import session_for
 from plans.defaults import create_plan_from_template
 from plans.models import Step, StepTask
 
@@ -42,15 +46,7 @@ for step in Step.objects.filter(plan=plan):
     StepTask.objects.bulk_create(
         [StepTask(step=step, position=i, text=f"{step.title} task {i}") for i in range(8)]
     )
-sessions = []
-for i in range(40):
-    user = users[i % 2]
-    store = SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    store["_auth_user_hash"] = user.get_session_auth_hash()
-    store.create()
-    sessions.append(store.session_key)
+sessions = [session_for(users[i % 2]) for i in range(40)]
 tasks = list(StepTask.objects.filter(step__plan=plan).values_list("pk", flat=True))
 print(json.dumps({"plan": plan.pk, "tasks": tasks, "sessions": sessions}))
 """
@@ -74,7 +70,7 @@ class HttpClient:
         self.base = base
         jar = http.cookiejar.CookieJar()
         host = urllib.parse.urlparse(base).hostname
-        for name, value in [("sessionid", session), ("csrftoken", CSRF)]:
+        for name, value in [("sessionid", session), ("csrftoken", CSRF_SECRET)]:
             jar.set_cookie(
                 http.cookiejar.Cookie(
                     0,
@@ -100,7 +96,7 @@ class HttpClient:
     def request(self, method: str, path: str, data: dict | None = None, htmx: bool = True):
         body = urllib.parse.urlencode(data or {}, doseq=True).encode() if data else None
         request = urllib.request.Request(self.base + path, data=body, method=method)
-        request.add_header("X-CSRFToken", CSRF)
+        request.add_header("X-CSRFToken", CSRF_SECRET)
         request.add_header("Referer", self.base + "/")
         if htmx:
             request.add_header("HX-Request", "true")
@@ -117,12 +113,6 @@ class HttpClient:
         return self.request("GET", path, htmx=htmx)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _database_url(tmp: Path) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
@@ -130,63 +120,22 @@ def _database_url(tmp: Path) -> str:
     return f"sqlite:///{tmp / 'concurrency.sqlite3'}"
 
 
-def _run(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
 @pytest.fixture
 def served(tmp_path):
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    env.update(
+    env = production_env(
         DATABASE_URL=_database_url(tmp_path),
-        DEBUG="0",
-        FIXTRACKER_HTTPS="0",
-        FIXTRACKER_BEHIND_PROXY="0",
         SECRET_KEY="concurrency-tests-only-" + "x" * 40,
-        ALLOWED_HOSTS="127.0.0.1",
         STATIC_ROOT=str(tmp_path / "static"),
         WEB_CONCURRENCY="4",
         GUNICORN_THREADS="4",
-        LOG_LEVEL="WARNING",
     )
-    _run(env, "-m", "fixtracker.dbcreate", "--recreate")
-    _run(env, "manage.py", "migrate", "--noinput", "-v0")
-    _run(env, "manage.py", "collectstatic", "--noinput", "-v0")
-    seeded = json.loads(_run(env, "manage.py", "shell", "-v0", "-c", SEED).splitlines()[-1])
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "fixtracker.wsgi",
-            "-c",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    prepare_database(env)
+    seeded = json.loads(run_python(env, "manage.py", "shell", "-v0", "-c", SEED).splitlines()[-1])
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        assert server.poll() is None, server.stderr.read().decode()
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, "gunicorn did not start within 30 s"
-        time.sleep(0.1)
+    server = start_gunicorn(env, port, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
+        wait_until_healthy(url, server)
         yield Served(url, seeded["plan"], seeded["tasks"], seeded["sessions"])
     finally:
         server.terminate()
