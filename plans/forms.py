@@ -23,11 +23,18 @@ from plans.models import (
 CONTROL_CHARS = {chr(c) for c in range(32) if c not in (9, 10, 13)} | {"\x7f"}
 
 
-class DashboardFilterForm(forms.Form):
+class LabelsWithoutColons:
+    """Every form's labels read "Fix name", not "Fix name:".
+
+    A `label_suffix` class attribute would not do: Form.__init__ always sets its own.
+    """
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
+
+class DashboardFilterForm(LabelsWithoutColons, forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=100)
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *Status.choices]
@@ -52,10 +59,8 @@ def _check_text(form: forms.BaseForm) -> None:
             form.cleaned_data[name] = value
 
 
-class CleanTextForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
+class ChecksText:
+    """Form.clean() that applies `_check_text` to every text field."""
 
     def clean(self):
         cleaned = super().clean()
@@ -63,7 +68,11 @@ class CleanTextForm(forms.Form):
         return cleaned
 
 
-class MergingForm(forms.ModelForm):
+class CleanTextForm(ChecksText, LabelsWithoutColons, forms.Form):
+    pass
+
+
+class MergingForm(LabelsWithoutColons, forms.ModelForm):
     """An edit form that saves only what its user changed.
 
     It carries the values it was rendered with (`base`). On save, a field this user left
@@ -75,7 +84,6 @@ class MergingForm(forms.ModelForm):
     base = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             # The merge compares against `base`; Django's own hidden "initial-" copies add nothing.
@@ -319,7 +327,7 @@ class PhaseForm(MergingForm):
         fields = ["phase", "target_time", "actual_time", "status"]
 
 
-class NewPlanForm(forms.ModelForm):
+class NewPlanForm(ChecksText, LabelsWithoutColons, forms.ModelForm):
     class Meta:
         model = Plan
         fields = ["fix_name", "issue_id", "priority", "author", "overview"]
@@ -327,15 +335,9 @@ class NewPlanForm(forms.ModelForm):
         widgets = {"overview": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["fix_name"].required = True
         self.fields["issue_id"].required = True
-
-    def clean(self):
-        cleaned = super().clean()
-        _check_text(self)
-        return cleaned
 
 
 class StatusForm(CleanTextForm):
@@ -367,7 +369,7 @@ class LogEntryForm(CleanTextForm):
     )
 
 
-class ImportForm(forms.Form):
+class ImportForm(LabelsWithoutColons, forms.Form):
     """A Markdown file of one plan, decoded: at most `MAX_BYTES`, UTF-8, no NUL bytes."""
 
     MAX_BYTES = 1024 * 1024
@@ -379,7 +381,6 @@ class ImportForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.too_large = False
         self.file_name = ""
