@@ -22,6 +22,12 @@ VARIABLE_FIELDS = {
     "CACHE_KEYS": "cache_keys",
 }
 
+
+def variables_of(plan) -> dict[str, str]:
+    """The {{NAME}} values of a plan or a document (both have the fields of VARIABLE_FIELDS)."""
+    return {name: getattr(plan, attr) for name, attr in VARIABLE_FIELDS.items()}
+
+
 # The document's lists, each stored as rows of a child model rather than Plan columns.
 CHILD_LISTS = frozenset(
     [
@@ -125,7 +131,7 @@ class PlanDocument:
 
     @property
     def variables(self) -> dict[str, str]:
-        return {name: getattr(self, attr) for name, attr in VARIABLE_FIELDS.items()}
+        return variables_of(self)
 
     @classmethod
     def header_names(cls) -> list[str]:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from plans.defaults import create_plan_from_template
 from plans.forms import LogEntryForm, NewPlanForm, ShareLinkForm
+from plans.markdown.document import variables_of
 from plans.models import Plan, ShareLink
 from plans.queries import plan_page_plan, prefetched_progress, recent_log, step_progress
 from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS, RowKind
@@ -84,7 +85,7 @@ def plan_context(plan: Plan, user, *, failed_add=None, whole_log: bool = False, 
         "can_edit": editor,
         "share_links": list(ShareLink.objects.filter(plan=plan)) if editor else [],
         "share_form": ShareLinkForm(),
-        "variables": plan_variables(plan),
+        "variables": variables_of(plan),
         "lists": lists,
         "progress": overall,
         "status_back": back,
@@ -96,12 +97,6 @@ def plan_context(plan: Plan, user, *, failed_add=None, whole_log: bool = False, 
     }
     context.update(extra)
     return context
-
-
-def plan_variables(plan: Plan) -> dict[str, str]:
-    from plans.markdown.document import VARIABLE_FIELDS
-
-    return {name: getattr(plan, attr) for name, attr in VARIABLE_FIELDS.items()}
 
 
 CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')

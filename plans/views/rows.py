@@ -9,11 +9,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from plans import rows as row_ops
 from plans import workflow
 from plans.forms import DoneForm
+from plans.markdown.document import variables_of
 from plans.models import Plan, Step
 from plans.queries import plan_with_progress, progress
 from plans.rows import ROW_KINDS, RowKind
 from plans.views.access import answer, can_edit, editor_required, plan_url
-from plans.views.plan import decorate_step, plan_variables, row_list
+from plans.views.plan import decorate_step, row_list
 
 
 def _kind(name: str) -> RowKind:
@@ -37,7 +38,7 @@ def row_context(plan: Plan, user, kind: RowKind, row, **extra) -> dict:
         "kind": kind,
         "row": row,
         "can_edit": can_edit(user),
-        "variables": plan_variables(plan),
+        "variables": variables_of(plan),
         **extra,
     }
 
@@ -54,7 +55,7 @@ def list_context(plan: Plan, user, kind: RowKind, parent, failed_add=None, **ext
         "plan": plan,
         "list": row_list(kind, rows, parent, failed_add),
         "can_edit": can_edit(user),
-        "variables": plan_variables(plan),
+        "variables": variables_of(plan),
         **extra,
     }
 

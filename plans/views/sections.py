@@ -5,11 +5,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from plans.markdown.document import variables_of
 from plans.models import Plan
 from plans.rows import edit_row
 from plans.sections import SECTIONS, Section
 from plans.views.access import answer, can_edit, editor_required, plan_url
-from plans.views.plan import plan_variables
 
 
 def _section(name: str) -> Section:
@@ -23,7 +23,7 @@ def section_context(plan: Plan, user, section: Section, **extra) -> dict:
         "plan": plan,
         "section": section,
         "can_edit": can_edit(user),
-        "variables": plan_variables(plan),
+        "variables": variables_of(plan),
         **extra,
     }
 
