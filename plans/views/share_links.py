@@ -15,7 +15,7 @@ from plans.views.access import answer, editor_required
 TEMPLATE = "plans/partials/_share_links.html"
 
 
-def share_links_context(request, plan: Plan, **extra) -> dict:
+def share_links_context(plan: Plan, **extra) -> dict:
     return {
         "plan": plan,
         "can_edit": True,
@@ -31,7 +31,7 @@ def create_link(request, plan_id: int):
     plan = get_object_or_404(Plan, pk=plan_id)
     form = ShareLinkForm(request.POST)
     if not form.is_valid():
-        context = share_links_context(request, plan, share_form=form)
+        context = share_links_context(plan, share_form=form)
         return answer(request, plan_id, "share-links", TEMPLATE, context, 422)
     days = form.cleaned_data["expires_in"]
     expires_at = timezone.now() + datetime.timedelta(days=days) if days else None
@@ -39,7 +39,7 @@ def create_link(request, plan_id: int):
         plan.pk, label=form.cleaned_data["label"], expires_at=expires_at, user=request.user
     )
     new_url = request.build_absolute_uri(reverse("stakeholder", args=[token]))
-    context = share_links_context(request, plan, new_link=link, new_url=new_url)
+    context = share_links_context(plan, new_link=link, new_url=new_url)
     # The token exists only in this response; a redirect would lose it, so both paths render.
     if request.htmx:
         return render(request, TEMPLATE, context)
@@ -54,5 +54,5 @@ def revoke_link(request, plan_id: int, link_id: int):
     plan = get_object_or_404(Plan, pk=plan_id)
     get_object_or_404(ShareLink, pk=link_id, plan=plan)
     revoke_share_link(plan.pk, link_id)
-    context = share_links_context(request, plan)
+    context = share_links_context(plan)
     return answer(request, plan_id, "share-links", TEMPLATE, context)
