@@ -3,10 +3,15 @@
 import contextvars
 import json
 import logging
+import re
 import time
 import traceback
 
 request_id = contextvars.ContextVar("request_id", default="-")
+
+# A share link's token is a password for its plan: it never reaches the logs, whichever
+# logger (ours, django.request's 404s, a traceback) writes the path.
+SHARE_TOKEN = re.compile(r"/s/[A-Za-z0-9_-]{16,}")
 
 
 class RequestIdFilter(logging.Filter):
@@ -33,4 +38,4 @@ class JsonFormatter(logging.Formatter):
                 event[key] = value if isinstance(value, str | int | float | bool) else str(value)
         if record.exc_info:
             event["exception"] = "".join(traceback.format_exception(*record.exc_info))
-        return json.dumps(event, ensure_ascii=False)
+        return SHARE_TOKEN.sub("/s/[token]", json.dumps(event, ensure_ascii=False))

@@ -191,6 +191,23 @@ def test_each_request_is_one_json_line_with_its_request_id(client, json_log):
     assert len(second["request_id"]) == 32  # a made-up id replaces an unsafe one
 
 
+@pytest.mark.django_db
+def test_share_link_tokens_never_reach_the_log(client, json_log):
+    from plans.sharing import create_share_link
+    from tests.factories import template_plan
+
+    _link, token = create_share_link(template_plan().pk)
+    client.get(f"/s/{token}/")
+    client.get(f"/s/{token}/export.md")
+
+    log = json_log.getvalue()
+    assert token not in log
+    assert [json.loads(line)["path"] for line in log.splitlines()] == [
+        "/s/[token]/",
+        "/s/[token]/export.md",
+    ]
+
+
 def get(url: str) -> tuple[int, dict, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
