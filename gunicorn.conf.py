@@ -11,6 +11,7 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
+preload_app = True
 # FixTracker logs every request itself, as JSON with its request id; gunicorn's errors
 # go to stderr, next to it.
 accesslog = None
