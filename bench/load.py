@@ -51,6 +51,9 @@ def main() -> None:
     parser.add_argument("--plans", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument(
+        "--only", default="", help="comma-separated endpoints to run (the bare view always runs)"
+    )
     args = parser.parse_args()
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -111,7 +114,10 @@ def endpoints(seeded: dict) -> list[tuple[str, str, str, dict]]:
 
 def run_all(wrk: str, base: str, seeded: dict, args) -> None:
     results = {}
+    only = set(filter(None, args.only.split(",")))
     for key, label, path, options in endpoints(seeded):
+        if only and key != "bare" and key not in only:
+            continue
         wrk_env = {**os.environ, "BENCH_SESSION": seeded["session"], "BENCH_CSRF": CSRF_SECRET}
         if options.get("htmx"):
             wrk_env["BENCH_HTMX"] = "1"
