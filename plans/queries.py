@@ -1,6 +1,15 @@
 """Querysets for the pages, each a fixed number of queries whatever the data holds."""
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 
 from plans.markdown.store import PLAN_ROWS
@@ -101,9 +110,9 @@ def stakeholder_plan() -> QuerySet[Plan]:
     )
 
 
-def plan_page_plan() -> QuerySet[Plan]:
-    """A plan with every child the plan page shows prefetched, but its log (`recent_log`)."""
-    return Plan.objects.prefetch_related(*PLAN_ROWS)
+def prefetch_plan_page(plan: Plan) -> None:
+    """Fetch every child the plan page shows but its log (`recent_log`), a query each."""
+    prefetch_related_objects([plan], *PLAN_ROWS)
 
 
 LOG_PAGE = 50

@@ -211,10 +211,10 @@ def test_a_long_log_shows_its_newest_entries_and_links_to_the_rest(alice):
     assert "Plan created" in whole and "Plan created" not in page
 
 
-def test_the_cached_steps_show_a_change_at_once(alice):
+def test_a_page_shown_again_shows_a_change_at_once(alice):
     plan = template_plan()
     task = StepTask.objects.filter(step__plan=plan).order_by("step__position", "position").first()
-    alice.get(f"/plans/{plan.pk}/")  # renders, and caches, the steps
+    alice.get(f"/plans/{plan.pk}/")  # renders, and caches, the page
 
     alice.post(f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/", {"done": "true"})
     html = alice.get(f"/plans/{plan.pk}/").content.decode()
@@ -222,13 +222,13 @@ def test_the_cached_steps_show_a_change_at_once(alice):
     assert f'id="check-tasks-{task.pk}" checked' in html
 
 
-def test_cached_steps_carry_each_visitors_own_csrf_token(alice, django_user_model):
+def test_a_cached_page_carries_each_visitors_own_csrf_token(alice, django_user_model):
     from django.contrib.auth.models import Permission
     from django.test import Client
 
     plan = template_plan()
     task = StepTask.objects.filter(step__plan=plan).order_by("step__position", "position").first()
-    alice.get(f"/plans/{plan.pk}/")  # Alice's tokens are in the cached steps now
+    alice.get(f"/plans/{plan.pk}/")  # the page is cached now
     carol = django_user_model.objects.create_user("carol")
     carol.user_permissions.add(Permission.objects.get(codename="change_plan"))
     strict = Client(enforce_csrf_checks=True)
@@ -245,3 +245,39 @@ def test_cached_steps_carry_each_visitors_own_csrf_token(alice, django_user_mode
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.done
+    assert "\x00" not in html
+    assert '<span class="muted">carol</span>' in html and "Alice" not in html
+
+
+def test_a_reader_never_gets_the_page_cached_for_an_editor(alice, bob):
+    plan = template_plan()
+    alice.get(f"/plans/{plan.pk}/")
+
+    html = bob.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert "/done/" not in html and "Share links" not in html and "Edit" not in html
+    assert "You can read this plan" in html
+
+
+def test_share_links_are_current_on_a_cached_page(alice):
+    from plans.sharing import create_share_link
+
+    plan = template_plan()
+    alice.get(f"/plans/{plan.pk}/")
+    create_share_link(plan.pk, label="Exec team")
+
+    html = alice.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert "Share links (1)" in html and "Exec team" in html
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_a_page_shown_again_costs_a_few_queries(alice, n, django_assert_max_num_queries):
+    plan = template_plan()
+    grow(plan, n)
+    alice.get(f"/plans/{plan.pk}/")
+
+    # session, user, plan, user and group permissions, share links.
+    with django_assert_max_num_queries(6):
+        response = alice.get(f"/plans/{plan.pk}/")
+    assert f"Step {n}: S{n - 1}" in response.content.decode()

@@ -1,12 +1,10 @@
 """The plan page, every section of the template in its order, and the new-plan form."""
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -14,10 +12,11 @@ from plans.defaults import create_plan_from_template
 from plans.forms import LogEntryForm, NewPlanForm, ShareLinkForm
 from plans.markdown.document import variables_of
 from plans.models import Plan, ShareLink
-from plans.queries import plan_page_plan, prefetched_progress, recent_log, step_progress
+from plans.queries import prefetch_plan_page, prefetched_progress, recent_log, step_progress
+from plans.rendered import render_parts
 from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS, RowKind
 from plans.sections import SECTIONS
-from plans.views.access import can_edit, editor_required, plan_url
+from plans.views.access import PAGE_STATE, can_edit, editor_required, plan_url
 from plans.workflow import author_name, neighbours
 
 
@@ -58,8 +57,9 @@ def decorate_step(step, failed_add=None) -> None:
     step.task_list = task_list(step, failed_add)
 
 
-def plan_context(plan: Plan, user, *, failed_add=None, whole_log: bool = False, **extra) -> dict:
-    """Everything the plan page and its partials show, from a plan fetched with its children."""
+def plan_context(plan: Plan, editor: bool, *, failed_add=None, whole_log=False, **extra) -> dict:
+    """Everything the body of the plan page shows; fetches the plan's children."""
+    prefetch_plan_page(plan)
     log_entries, log_truncated = recent_log(plan.pk, everything=whole_log)
     checklists = {name: [] for name in CHECKLIST_KIND_NAMES.values()}
     for item in plan.checklist_items.all():
@@ -79,12 +79,9 @@ def plan_context(plan: Plan, user, *, failed_add=None, whole_log: bool = False, 
     ]:
         lists[name] = row_list(ROW_KINDS[name], rows, plan, failed_add)
     back, forward = neighbours(plan.status)
-    editor = can_edit(user)
     context = {
         "plan": plan,
         "can_edit": editor,
-        "share_links": list(ShareLink.objects.filter(plan=plan)) if editor else [],
-        "share_form": ShareLinkForm(),
         "variables": variables_of(plan),
         "lists": lists,
         "progress": overall,
@@ -99,19 +96,40 @@ def plan_context(plan: Plan, user, *, failed_add=None, whole_log: bool = False, 
     return context
 
 
-CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+PAGE_PARTS = {
+    "top": "plans/partials/_plan_top.html",
+    "sections": "plans/partials/_plan_sections.html",
+}
+# A page carrying an open form or a failed action's messages is rendered, not cached.
+UNCACHED_STATE = PAGE_STATE - {"share_form"}
+SHARE_STATE = {"share_form", "new_link", "new_url"}
 
 
 def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
-    plan = get_object_or_404(plan_page_plan(), pk=plan_id)
+    """The plan page. Its body is cached per worker until the plan changes (every change
+    moves `updated_at`), so a large plan costs one query to show again, not a render.
+    """
+    plan = get_object_or_404(Plan, pk=plan_id)
+    editor = can_edit(request.user)
     whole_log = request.GET.get("log") == "all"
-    context = plan_context(plan, request.user, whole_log=whole_log, **extra)
-    response = render(request, "plans/plan_detail.html", context, status=status)
-    # Cached steps carry the tokens of whoever rendered them first; every form on the page
-    # must carry this visitor's, or its plain (no-JavaScript) post would be refused.
-    token = get_token(request).encode()
-    response.content = CSRF_INPUT.sub(rb"\g<1>" + token + rb"\g<2>", response.content)
-    return response
+    body_state = {k: v for k, v in extra.items() if k not in SHARE_STATE}
+
+    def body_context():
+        return plan_context(plan, editor, whole_log=whole_log, **body_state)
+
+    key = None
+    if not body_state.keys() & UNCACHED_STATE:
+        key = f"plan-page:{plan.pk}:{plan.updated_at.timestamp():.6f}:{editor:d}:{whole_log:d}"
+    context = {
+        "plan": plan,
+        "can_edit": editor,
+        "page": render_parts(request, key, PAGE_PARTS, body_context),
+    }
+    if editor:
+        context["share_links"] = list(ShareLink.objects.filter(plan=plan))
+        context["share_form"] = ShareLinkForm()
+        context.update({k: v for k, v in extra.items() if k in SHARE_STATE})
+    return render(request, "plans/plan_detail.html", context, status=status)
 
 
 @require_GET
