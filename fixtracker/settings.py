@@ -139,6 +139,8 @@ USE_TZ = True
 
 # How often an open stakeholder page asks whether the plan changed (a 304 when it did not).
 FIXTRACKER_POLL_SECONDS = int(os.environ.get("FIXTRACKER_POLL_SECONDS", "15"))
+# How long a worker may answer such a poll "unchanged" from memory, without the database.
+FIXTRACKER_UNCHANGED_SECONDS = float(os.environ.get("FIXTRACKER_UNCHANGED_SECONDS", "1"))
 
 # Per worker process. "rendered" holds work keyed by a plan's last change (its steps as HTML,
 # its Markdown export), so an entry is never stale, only unused; it stays small.

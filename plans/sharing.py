@@ -7,8 +7,10 @@ or expired token finds nothing, and the caller answers the same plain 404 for al
 import datetime
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -66,9 +68,32 @@ def live_link(token: str) -> LiveLink | None:
         cursor.execute(LIVE_LINK_SQL, [hash_token(token), timezone.now()])
         row = cursor.fetchone()
     if row is None:
+        _recently_seen.pop(token, None)
         return None
     link_id, plan_id, updated_at = row
-    return LiveLink(link_id, plan_id, _aware(updated_at))
+    link = LiveLink(link_id, plan_id, _aware(updated_at))
+    if len(_recently_seen) >= RECENTLY_SEEN_LIMIT:
+        _recently_seen.clear()
+    _recently_seen[token] = (time.monotonic(), link)
+    return link
+
+
+# token -> (when this worker last found it live, what it found)
+_recently_seen: dict[str, tuple[float, LiveLink]] = {}
+RECENTLY_SEEN_LIMIT = 10_000
+
+
+def recently_seen_link(token: str) -> LiveLink | None:
+    """What `live_link` found in this worker less than FIXTRACKER_UNCHANGED_SECONDS ago.
+
+    Only for answering 304 Not Modified, which shows nothing the tab does not already have:
+    a change (or a revoke) reaches an open tab at most that much later, on top of its
+    FIXTRACKER_POLL_SECONDS. Content is only ever served after asking `live_link` afresh.
+    """
+    seen = _recently_seen.get(token)
+    if seen is not None and time.monotonic() - seen[0] < settings.FIXTRACKER_UNCHANGED_SECONDS:
+        return seen[1]
+    return None
 
 
 @transaction.atomic

@@ -63,3 +63,18 @@ HTMX = {"HX-Request": "true"}
 def fast_password_hashing(settings):
     """PBKDF2's deliberate slowness is for attackers; the tests make hundreds of users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts without pages rendered by another (SQLite reuses a rolled-back id)."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def polls_always_ask_the_database(settings):
+    """Most tests change a plan and poll at once; test_stakeholder_page tests the window."""
+    settings.FIXTRACKER_UNCHANGED_SECONDS = 0

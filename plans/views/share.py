@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 from plans.downloads import cached_export, download_filename, markdown_response
 from plans.models import ChecklistKind, Plan
 from plans.queries import prefetched_progress, recent_log, stakeholder_plan
-from plans.sharing import live_link
+from plans.sharing import LiveLink, live_link, recently_seen_link
 
 PRIVATE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
@@ -36,23 +36,37 @@ def _not_found(request):
 
 @require_safe
 def stakeholder_page(request, token: str):
+    seen = recently_seen_link(token)
+    if seen is not None and (not_modified := _not_modified(request, seen)):
+        return not_modified
+    # Content, and any answer about a change, only from a link that is live now.
     link = live_link(token)
     if link is None:
         return _not_found(request)
+    if not_modified := _not_modified(request, link):
+        return not_modified
+    plan = get_object_or_404(stakeholder_plan(), pk=link.plan_id)
+    context = stakeholder_context(plan, token, whole_log=request.GET.get("log") == "all")
+    template = "share/_stakeholder_view.html" if request.htmx else "share/stakeholder.html"
+    return _with_validators(request, render(request, template, context), link)
+
+
+def _validators(request, link: LiveLink) -> dict:
     changed = link.plan_updated_at
     # The page and its polled fragment share a URL, so each has its own tag.
-    etag = quote_etag(f"{link.plan_id}-{changed.timestamp():.6f}-{'f' if request.htmx else 'p'}")
-    last_modified = int(changed.timestamp())
-    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    if not_modified is None:
-        plan = get_object_or_404(stakeholder_plan(), pk=link.plan_id)
-        context = stakeholder_context(plan, token, whole_log=request.GET.get("log") == "all")
-        template = "share/_stakeholder_view.html" if request.htmx else "share/stakeholder.html"
-        response = render(request, template, context)
-    else:
-        response = not_modified
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
+    etag = f"{link.plan_id}-{changed.timestamp():.6f}-{'f' if request.htmx else 'p'}"
+    return {"etag": quote_etag(etag), "last_modified": int(changed.timestamp())}
+
+
+def _not_modified(request, link: LiveLink):
+    response = get_conditional_response(request, **_validators(request, link))
+    return None if response is None else _with_validators(request, response, link)
+
+
+def _with_validators(request, response, link: LiveLink):
+    validators = _validators(request, link)
+    response["ETag"] = validators["etag"]
+    response["Last-Modified"] = http_date(validators["last_modified"])
     patch_vary_headers(response, ["HX-Request"])
     return _private(response)
 
