@@ -7,6 +7,7 @@ a query per row. Run inside Django (see bench/load.py); prints a JSON summary.
 import json
 import sys
 
+from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
@@ -124,7 +125,7 @@ def seed_large_plan() -> Plan:
 def session_for(user) -> str:
     store = SessionStore()
     store["_auth_user_id"] = str(user.pk)
-    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    store["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
     store["_auth_user_hash"] = user.get_session_auth_hash()
     store.create()
     return store.session_key

@@ -170,8 +170,8 @@ def test_query_count_does_not_grow_with_the_plan(alice, n, django_assert_max_num
         template_plan(issue_id=f"OTHER-{i}")
     grow(plan, n)
 
-    # session, user, plan, 8 child lists, user and group permissions, share links.
-    with django_assert_max_num_queries(14):
+    # session, user, plan, 8 child lists, permissions, share links.
+    with django_assert_max_num_queries(13):
         response = alice.get(f"/plans/{plan.pk}/")
     assert response.status_code == 200
     assert f"Step {n}: S{n - 1}" in response.content.decode()
@@ -277,7 +277,7 @@ def test_a_page_shown_again_costs_a_few_queries(alice, n, django_assert_max_num_
     grow(plan, n)
     alice.get(f"/plans/{plan.pk}/")
 
-    # session, user, plan, user and group permissions, share links.
-    with django_assert_max_num_queries(6):
+    # session, user, plan, permissions, share links.
+    with django_assert_max_num_queries(5):
         response = alice.get(f"/plans/{plan.pk}/")
     assert f"Step {n}: S{n - 1}" in response.content.decode()
