@@ -13,7 +13,7 @@ from plans.forms import LogEntryForm, NewPlanForm, ShareLinkForm
 from plans.markdown.document import variables_of
 from plans.models import Plan, ShareLink
 from plans.queries import prefetch_plan_page, prefetched_progress, recent_log, step_progress
-from plans.rendered import render_parts
+from plans.rendered import render_parts, render_with_parts
 from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS, RowKind
 from plans.sections import SECTIONS
 from plans.views.access import PAGE_STATE, can_edit, editor_required, plan_url
@@ -120,16 +120,13 @@ def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
     key = None
     if not body_state.keys() & UNCACHED_STATE:
         key = f"plan-page:{plan.pk}:{plan.updated_at.timestamp():.6f}:{editor:d}:{whole_log:d}"
-    context = {
-        "plan": plan,
-        "can_edit": editor,
-        "page": render_parts(request, key, PAGE_PARTS, body_context),
-    }
+    parts = render_parts(request, key, PAGE_PARTS, body_context)
+    context = {"plan": plan, "can_edit": editor}
     if editor:
         context["share_links"] = list(ShareLink.objects.filter(plan=plan))
         context["share_form"] = ShareLinkForm()
         context.update({k: v for k, v in extra.items() if k in SHARE_STATE})
-    return render(request, "plans/plan_detail.html", context, status=status)
+    return render_with_parts(request, "plans/plan_detail.html", context, parts, status=status)
 
 
 @require_GET
