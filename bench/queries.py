@@ -17,13 +17,16 @@ def count_queries(seeded: dict) -> dict[str, int]:
     status_plan = seeded["status_plans"][0]
     requests = {
         "bare": lambda: client.get("/bench/bare/"),
+        "bare_editor": lambda: client.get("/bench/bare-editor/"),
         "dashboard": lambda: client.get("/"),
         "dashboard_search": lambda: client.get("/?status=in_progress&priority=P1&q=checkout"),
         "large_plan": lambda: client.get(f"/plans/{plan}/"),
         "download": lambda: client.get(f"/plans/{plan}/export.md"),
         "poll304": lambda: client.get(f"/s/{token}/", headers={**htmx, "If-None-Match": etag}),
         "tick": lambda: client.post(
-            f"/plans/{plan}/rows/tasks/{seeded['tick_task']}/done/", {"done": "true"}, headers=htmx
+            f"/plans/{plan}/rows/tasks/{seeded['tick_tasks'][0]}/done/",
+            {"done": "true"},
+            headers=htmx,
         ),
         "status": lambda: client.post(
             f"/plans/{status_plan}/status/",

@@ -144,11 +144,16 @@ def main(count: int) -> dict:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    tick = StepTask.objects.filter(step__plan=large).order_by("pk").last()
+    # One task per wrk thread, each in a step of its own: like engineers working one plan,
+    # the threads write to the same plan but never wait on each other's step lock. Each task
+    # starts unticked, so the first request (done=true) already changes it.
+    tick_tasks = [
+        StepTask.objects.get(step__plan=large, step__position=i, position=1).pk for i in range(8)
+    ]
     return {
         "session": session_for(user),
         "large_plan": large.pk,
-        "tick_task": tick.pk,
+        "tick_tasks": tick_tasks,
         "status_plans": status_plans,
         "token": token,
     }
