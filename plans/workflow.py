@@ -111,6 +111,7 @@ def set_item_done(plan_id: int, item_id: int, *, done: bool, user) -> bool:
 @dataclass
 class TaskTick:
     changed: bool
+    task: StepTask
     step: Step
     done: int
     total: int
@@ -132,13 +133,20 @@ def set_task_done(plan_id: int, task_id: int, *, done: bool, user) -> TaskTick:
     exactly one of them sees the step complete and logs it.
     """
     now = timezone.now()
-    task_step = StepTask.objects.filter(pk=task_id, step__plan_id=plan_id).values("step_id")
-    step = Step.objects.select_for_update().get(pk__in=task_step)
+    task = (
+        StepTask.objects.select_related("step")
+        .select_for_update(of=("step",))
+        .get(pk=task_id, step__plan_id=plan_id)
+    )
+    step = task.step
     changed = _mark(StepTask.objects.filter(pk=task_id), done, user, now)
     counts = step.tasks.aggregate(total=Count("pk"), done=Count("pk", filter=Q(done=True)))
-    tick = TaskTick(changed, step, counts["done"], counts["total"])
+    tick = TaskTick(changed, task, step, counts["done"], counts["total"])
+    # Changed or not, the task now is as asked: the answer shows it without reading it again.
+    task.done = done
     if not changed:
         return tick
+    task.done_by, task.done_at = (user, now) if done else (None, None)
     touch(plan_id, now)
     before = _phase_status(tick.done - 1 if done else tick.done + 1, tick.total)
     after = _phase_status(tick.done, tick.total)

@@ -193,3 +193,31 @@ def test_it_needs_the_csrf_token(engineer):
     token = client.cookies["csrftoken"].value
     response = tick(client, plan, "tasks", task, headers={**HTMX, "X-CSRFToken": token})
     assert response.status_code == 200
+
+
+def test_a_task_ticked_by_someone_else_first_shows_ticked(alice, engineer):
+    plan = template_plan()
+    task = first_step_tasks(plan)[1]
+    StepTask.objects.filter(pk=task.pk).update(done=True)
+
+    response = tick(alice, plan, "tasks", task, headers=HTMX)
+
+    assert response.status_code == 200
+    assert f'id="check-tasks-{task.pk}" checked' in response.content.decode()
+    task.refresh_from_db()
+    assert task.done and task.done_by is None  # the first tick's record stands
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_an_ordinary_tick_costs_ten_queries(alice, n, django_assert_max_num_queries):
+    plan = template_plan()
+    tasks = [StepTask(step=plan.steps.first(), position=10 + i, text=f"T{i}") for i in range(n)]
+    StepTask.objects.bulk_create(tasks)
+    started, task = first_step_tasks(plan)[:2]
+    tick(alice, plan, "tasks", started, headers=HTMX)  # the step's first tick also starts its phase
+
+    # session, user, permissions, lock the step (with the task), tick, count the step's
+    # tasks, touch the plan, the plan's progress; BEGIN and COMMIT.
+    with django_assert_max_num_queries(10):
+        response = tick(alice, plan, "tasks", task, headers=HTMX)
+    assert response.status_code == 200

@@ -193,11 +193,12 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
             context.update(
                 step=tick.step, phase=tick.phase, phase_kind=ROW_KINDS["phases"], new_log=tick.log
             )
+            row = tick.task
         else:
             workflow.set_item_done(plan_id, row_id, done=done, user=request.user)
+            row = _row(kind, plan_id, row_id)
     except ObjectDoesNotExist:
         raise Http404("No such checklist item.") from None
-    row = _row(kind, plan_id, row_id)
     if not request.htmx:
         return redirect(plan_url(plan_id, _anchor(kind, row)))
     plan = plan_with_progress(plan_id)
