@@ -21,6 +21,8 @@ def main() -> None:
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    # One request-log line per timed request would drown the table.
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 
     django.setup()
