@@ -11,6 +11,8 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
+# Workers are forked from a master that has already imported the app: a recycled worker is
+# ready in milliseconds, where importing Django again held requests for ~300 ms (p99).
 preload_app = True
 # FixTracker logs every request itself, as JSON with its request id; gunicorn's errors
 # go to stderr, next to it.

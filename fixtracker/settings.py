@@ -145,8 +145,10 @@ FIXTRACKER_POLL_SECONDS = int(os.environ.get("FIXTRACKER_POLL_SECONDS", "15"))
 # How long a worker may answer such a poll "unchanged" from memory, without the database.
 FIXTRACKER_UNCHANGED_SECONDS = float(os.environ.get("FIXTRACKER_UNCHANGED_SECONDS", "1"))
 
-# Per worker process. "rendered" holds work keyed by a plan's last change (its steps as HTML,
-# its Markdown export), so an entry is never stale, only unused; it stays small.
+# Per worker process. "rendered" holds work keyed by what it shows (a plan page's body and a
+# Markdown export by the plan's last change, the dashboard by the latest change to any plan),
+# so an entry is never stale, only unused. A large plan's page is about a megabyte; 64
+# entries bound a worker's share.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "rendered": {
