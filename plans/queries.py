@@ -1,30 +1,10 @@
 """Querysets for the pages, each a fixed number of queries whatever the data holds."""
 
-from django.db.models import (
-    Count,
-    IntegerField,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    prefetch_related_objects,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import IntegerField, Max, Q, QuerySet, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 
 from plans.markdown.store import PLAN_ROWS
-from plans.models import ChecklistItem, Plan, ProgressLogEntry, StepTask
-
-
-def _count(queryset: QuerySet, plan_field: str) -> Coalesce:
-    counted = (
-        queryset.filter(**{plan_field: OuterRef("pk")})
-        .order_by()
-        .values(plan_field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+from plans.models import ChecklistItem, Plan, ProgressLogEntry, Step, StepTask
 
 
 def dashboard_plans(*, q: str = "", status: str = "", priority: str = "") -> QuerySet[Plan]:
@@ -41,14 +21,28 @@ def dashboard_plans(*, q: str = "", status: str = "", priority: str = "") -> Que
     )
 
 
+# A plan's checkboxes: its checklist items and its steps' tasks, for each plan row of the
+# query around it. Written by hand because the ORM's four correlated subqueries for the same
+# two numbers took longer to build than to run (2.5 ms of a tick's 12).
+_BOXES = f"""
+    SELECT {{aggregate}} FROM (
+        SELECT item.done FROM {ChecklistItem._meta.db_table} item
+        WHERE item.plan_id = {Plan._meta.db_table}.id
+        UNION ALL
+        SELECT task.done FROM {StepTask._meta.db_table} task
+        JOIN {Step._meta.db_table} step ON step.id = task.step_id
+        WHERE step.plan_id = {Plan._meta.db_table}.id
+    ) boxes
+"""
+BOXES_TOTAL = _BOXES.format(aggregate="COUNT(*)")
+BOXES_DONE = _BOXES.format(aggregate="COALESCE(SUM(CASE WHEN boxes.done THEN 1 ELSE 0 END), 0)")
+
+
 def with_checkbox_counts(plans: QuerySet[Plan]) -> QuerySet[Plan]:
-    """Plans annotated with their ticked and total checklist items and step tasks."""
-    # Subqueries rather than joins: counting two child tables through joins would multiply.
+    """Plans annotated with their ticked and total checkboxes (checklist items and tasks)."""
     return plans.annotate(
-        items_total=_count(ChecklistItem.objects.all(), "plan"),
-        items_done=_count(ChecklistItem.objects.filter(done=True), "plan"),
-        tasks_total=_count(StepTask.objects.all(), "step__plan"),
-        tasks_done=_count(StepTask.objects.filter(done=True), "step__plan"),
+        boxes_total=RawSQL(BOXES_TOTAL, (), output_field=IntegerField()),
+        boxes_done=RawSQL(BOXES_DONE, (), output_field=IntegerField()),
     )
 
 
@@ -69,7 +63,7 @@ def progress(done: int, total: int) -> dict[str, int]:
 
 def counted_progress(plan: Plan) -> dict[str, int]:
     """The progress of a plan annotated by `with_checkbox_counts`."""
-    return progress(plan.items_done + plan.tasks_done, plan.items_total + plan.tasks_total)
+    return progress(plan.boxes_done, plan.boxes_total)
 
 
 def prefetched_progress(plan: Plan) -> dict[str, int]:
