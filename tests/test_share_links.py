@@ -69,6 +69,18 @@ def test_a_bad_expiry_or_label_gets_422(alice):
     assert not ShareLink.objects.exists()
 
 
+def test_a_failed_form_without_htmx_is_never_the_one_shown_later(alice):
+    plan = template_plan()
+    alice.get(f"/plans/{plan.pk}/")  # the empty form is cached now
+
+    failed = alice.post(f"/plans/{plan.pk}/share/", {"label": "x" * 101})
+    later = alice.get(f"/plans/{plan.pk}/")
+
+    assert failed.status_code == 422 and b"at most 100 characters" in failed.content
+    assert b"at most 100 characters" not in later.content
+    assert b'name="label"' in later.content and b'name="expires_in"' in later.content
+
+
 def test_it_revokes_a_link(alice):
     plan = template_plan()
     token = shown_token(create(alice, plan))
