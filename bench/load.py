@@ -4,9 +4,9 @@
 
 Seeds a fresh database (10,000 plans; one large plan of 20 steps x 25 tasks and 2,000 log
 entries), starts gunicorn with gunicorn.conf.py, and runs wrk from its own process against
-each endpoint and against a bare view that returns a constant through the same middleware.
-Prints requests/s, p50 and p99 latency, the ratio to the bare view, the SQL queries of one
-request, and whether each ratio meets its target.
+each endpoint, each right after a run against a bare view that returns a constant through
+the same middleware. Prints requests/s, p50 and p99 latency, the ratio to that bare run,
+the SQL queries of one request, and whether each ratio meets its target.
 """
 
 import argparse
@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument(
-        "--only", default="", help="comma-separated endpoints to run (the bare view always runs)"
+        "--only", default="", help="comma-separated endpoints to run (the bare views always run)"
     )
     args = parser.parse_args()
     wrk = shutil.which("wrk")
@@ -114,50 +114,74 @@ def endpoints(seeded: dict) -> list[tuple[str, str, str, dict]]:
 
 
 def run_all(wrk: str, base: str, seeded: dict, args) -> None:
-    results = {}
+    """Each endpoint right after a run of the bare view, and its ratio to that run.
+
+    On a shared 2-core machine throughput drifts by a fifth over a minute; a ratio to one
+    bare run made at the start would carry that drift, a ratio to its neighbour does not.
+    """
+    all_endpoints = endpoints(seeded)
+    bare = all_endpoints[0]
     only = set(filter(None, args.only.split(",")))
-    for key, label, path, options in endpoints(seeded):
+    results = {}
+    for endpoint in all_endpoints[1:]:
+        key, label = endpoint[:2]
         if only and not key.startswith("bare") and key not in only:
             continue
-        wrk_env = {**os.environ, "BENCH_SESSION": seeded["session"], "BENCH_CSRF": CSRF_SECRET}
-        if options.get("htmx"):
-            wrk_env["BENCH_HTMX"] = "1"
-        if options.get("etag"):
-            wrk_env["BENCH_ETAG"] = etag_of(base + path)
-        for i, plan_id in enumerate(seeded["status_plans"], start=1):
-            wrk_env[f"BENCH_PLAN_{i}"] = str(plan_id)
-        for i, task_id in enumerate(seeded["tick_tasks"], start=1):
-            wrk_env[f"BENCH_TASK_{i}"] = str(task_id)
-        script = WRK / options.get("script", "get.lua")
-        command = [
-            wrk,
-            f"-t{args.connections}",
-            f"-c{args.connections}",
-            f"-d{args.seconds}s",
-            "--latency",
-            "-s",
-            str(script),
-            base + path,
-        ]
-        output = subprocess.run(
-            command, env=wrk_env, capture_output=True, text=True, check=True
-        ).stdout
-        results[key] = parse_wrk(output) | {"label": label, "queries": seeded["queries"].get(key)}
-        print(f"  {label}: {results[key]['rps']:.0f} req/s", flush=True)
+        paired = run_wrk(wrk, base, seeded, args, *bare[2:])
+        results.setdefault("bare", []).append(paired)
+        results[key] = run_wrk(wrk, base, seeded, args, *endpoint[2:]) | {
+            "label": label,
+            "queries": seeded["queries"].get(key),
+            "bare": paired["rps"],
+        }
+        ratio = results[key]["rps"] / paired["rps"]
+        print(f"  {label}: {results[key]['rps']:.0f} req/s ({ratio:.2f} of the bare view's)")
     report(results, args)
 
 
+def run_wrk(wrk: str, base: str, seeded: dict, args, path: str, options: dict) -> dict:
+    wrk_env = {**os.environ, "BENCH_SESSION": seeded["session"], "BENCH_CSRF": CSRF_SECRET}
+    if options.get("htmx"):
+        wrk_env["BENCH_HTMX"] = "1"
+    if options.get("etag"):
+        wrk_env["BENCH_ETAG"] = etag_of(base + path)
+    for i, plan_id in enumerate(seeded["status_plans"], start=1):
+        wrk_env[f"BENCH_PLAN_{i}"] = str(plan_id)
+    for i, task_id in enumerate(seeded["tick_tasks"], start=1):
+        wrk_env[f"BENCH_TASK_{i}"] = str(task_id)
+    script = WRK / options.get("script", "get.lua")
+    command = [
+        wrk,
+        f"-t{args.connections}",
+        f"-c{args.connections}",
+        f"-d{args.seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+        base + path,
+    ]
+    output = subprocess.run(command, env=wrk_env, capture_output=True, text=True, check=True)
+    return parse_wrk(output.stdout)
+
+
 def report(results: dict, args) -> None:
-    bare = results["bare"]["rps"]
+    bare_runs = results.pop("bare")
+    rates = [run["rps"] for run in bare_runs]
     print()
     load = f"wrk -t{args.connections} -c{args.connections} -d{args.seconds}s"
-    print(f"{load}, gunicorn.conf.py, PostgreSQL")
+    print(f"{load}, gunicorn.conf.py, PostgreSQL; each ratio is to the bare run just before it")
     columns = ["req/s", "p50", "p99", "ratio", "target", "queries"]
     widths = [8, 9, 9, 7, 8, 9]
     header = "".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True))
     print(f"{'endpoint':<42}{header}  errors")
+    errors = "; ".join(sorted({run["errors"] for run in bare_runs}))
+    print(
+        f"{'bare Django view (constant), mean':<42}{sum(rates) / len(rates):>8.0f}"
+        f"{bare_runs[0]['p50']:>9}{bare_runs[0]['p99']:>9}{1:>7.2f}{'':>8}{0:>9}  {errors}"
+        f"  ({min(rates):.0f}-{max(rates):.0f} req/s over {len(rates)} runs)"
+    )
     for key, r in results.items():
-        ratio = r["rps"] / bare
+        ratio = r["rps"] / r["bare"]
         target = TARGETS.get(key)
         verdict = (
             "" if target is None else (f">={target:.1f} " + ("ok" if ratio >= target else "MISS"))
