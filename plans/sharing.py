@@ -60,6 +60,11 @@ LIVE_LINK_SQL = f"""
 """
 
 
+# token -> (when this worker last found it live, what it found)
+_recently_seen: dict[str, tuple[float, LiveLink]] = {}
+RECENTLY_SEEN_LIMIT = 10_000
+
+
 def live_link(token: str) -> LiveLink | None:
     """The live link for a token, with its plan's id and last change, or None."""
     if not token or len(token) > 100:
@@ -76,11 +81,6 @@ def live_link(token: str) -> LiveLink | None:
         _recently_seen.clear()
     _recently_seen[token] = (time.monotonic(), link)
     return link
-
-
-# token -> (when this worker last found it live, what it found)
-_recently_seen: dict[str, tuple[float, LiveLink]] = {}
-RECENTLY_SEEN_LIMIT = 10_000
 
 
 def recently_seen_link(token: str) -> LiveLink | None:

@@ -37,18 +37,19 @@ def _not_found(request):
 @require_safe
 def stakeholder_page(request, token: str):
     seen = recently_seen_link(token)
-    if seen is not None and (not_modified := _not_modified(request, seen)):
+    if seen is not None and (not_modified := _not_modified(request, _validators(request, seen))):
         return not_modified
     # Content, and any answer about a change, only from a link that is live now.
     link = live_link(token)
     if link is None:
         return _not_found(request)
-    if not_modified := _not_modified(request, link):
+    validators = _validators(request, link)
+    if not_modified := _not_modified(request, validators):
         return not_modified
     plan = get_object_or_404(stakeholder_plan(), pk=link.plan_id)
     context = stakeholder_context(plan, token, whole_log=request.GET.get("log") == "all")
     template = "share/_stakeholder_view.html" if request.htmx else "share/stakeholder.html"
-    return _with_validators(request, render(request, template, context), link)
+    return _with_validators(render(request, template, context), validators)
 
 
 def _validators(request, link: LiveLink) -> dict:
@@ -58,13 +59,12 @@ def _validators(request, link: LiveLink) -> dict:
     return {"etag": quote_etag(etag), "last_modified": int(changed.timestamp())}
 
 
-def _not_modified(request, link: LiveLink):
-    response = get_conditional_response(request, **_validators(request, link))
-    return None if response is None else _with_validators(request, response, link)
+def _not_modified(request, validators: dict):
+    response = get_conditional_response(request, **validators)
+    return None if response is None else _with_validators(response, validators)
 
 
-def _with_validators(request, response, link: LiveLink):
-    validators = _validators(request, link)
+def _with_validators(response, validators: dict):
     response["ETag"] = validators["etag"]
     response["Last-Modified"] = http_date(validators["last_modified"])
     patch_vary_headers(response, ["HX-Request"])
