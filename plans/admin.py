@@ -27,13 +27,22 @@ class ChangesPlan:
     does: open stakeholder pages poll on it, and rendered steps and downloads are cached by it.
     """
 
+    def _lock(self, plan_ids) -> None:
+        # The plan rows first, as every change in the app takes them (plans.workflow), in
+        # id order so that two admins changing several plans take them in the same order.
+        from plans.workflow import lock_plan
+
+        for plan_id in sorted(set(plan_ids)):
+            lock_plan(plan_id)
+
     def _touch(self, plan_ids) -> None:
         from plans.workflow import touch
 
-        for plan_id in set(plan_ids):
+        for plan_id in sorted(set(plan_ids)):
             touch(plan_id, timezone.now())
 
     def save_model(self, request, obj, form, change):
+        self._lock([_plan_id(obj)])
         super().save_model(request, obj, form, change)
         self._touch([_plan_id(obj)])
 
@@ -43,11 +52,13 @@ class ChangesPlan:
 
     def delete_model(self, request, obj):
         plan_id = _plan_id(obj)
+        self._lock([plan_id])
         super().delete_model(request, obj)
         self._touch([plan_id])
 
     def delete_queryset(self, request, queryset):
         plan_ids = [_plan_id(obj) for obj in queryset]
+        self._lock(plan_ids)
         super().delete_queryset(request, queryset)
         self._touch(plan_ids)
 

@@ -3,7 +3,8 @@
 `ROW_KINDS` says, for each list the URLs name (`prerequisites`, `tasks`, `metrics` ...),
 which model holds it, which form edits a row and which partial shows one. Adding, moving
 and deleting keep positions dense (0, 1, 2 ...) under the unique (parent, position)
-constraints, with the parent row locked so two people reordering cannot collide.
+constraints. Each takes the plan's row lock before it reads or writes a row (the lock order
+of `plans.workflow`), so two people reordering, editing or deleting take turns.
 """
 
 from dataclasses import dataclass
@@ -17,13 +18,12 @@ from plans.models import (
     ChecklistItem,
     ChecklistKind,
     MonitoringMetric,
-    Plan,
     StakeholderUpdate,
     Step,
     StepTask,
     TimelinePhase,
 )
-from plans.workflow import log_phase_override, touch
+from plans.workflow import lock_plan, log_phase_override, touch
 
 # Far above any real position: rows shifted here never meet the rows they pass.
 SHIFT = 1_000_000
@@ -139,20 +139,16 @@ ROW_KINDS = {
 CHECKLIST_KIND_NAMES = {kind.checklist_kind: kind.name for kind in ROW_KINDS.values()}
 
 
-def _lock_parent(kind: RowKind, parent_id: int) -> None:
-    parent_model = Step if kind.in_step else Plan
-    list(parent_model.objects.select_for_update().filter(pk=parent_id).values_list("pk"))
-
-
-def _parent_id(kind: RowKind, row: models.Model) -> int:
-    return row.step_id if kind.in_step else row.plan_id
-
-
 @transaction.atomic
 def add_row(plan_id: int, kind: RowKind, form: forms.MergingForm) -> models.Model:
-    """Save a valid add form's row at the end of its list."""
+    """Save a valid add form's row at the end of its list.
+
+    Raises DoesNotExist when the plan, or the step a task is added to, was deleted.
+    """
     row = form.instance
-    _lock_parent(kind, _parent_id(kind, row))
+    lock_plan(plan_id)
+    if kind.in_step and not Step.objects.filter(pk=row.step_id, plan_id=plan_id).exists():
+        raise Step.DoesNotExist
     last = kind.siblings(row).aggregate(last=Max("position"))["last"]
     row.position = 0 if last is None else last + 1
     form.save()
@@ -167,6 +163,7 @@ def edit_row(plan_id: int, rows: models.QuerySet, form_class, data, *, user) -> 
     Locking before binding is what lets the form tell this user's changes from another's.
     Raises DoesNotExist when `rows` is empty.
     """
+    lock_plan(plan_id)
     row = rows.select_for_update(of=("self",)).get()
     form = form_class(data, instance=row)
     if form.is_valid():
@@ -180,8 +177,11 @@ def edit_row(plan_id: int, rows: models.QuerySet, form_class, data, *, user) -> 
 
 @transaction.atomic
 def move_row(plan_id: int, kind: RowKind, row: models.Model, *, up: bool) -> bool:
-    """Swap a row with its neighbour above or below; False when it is already at that end."""
-    _lock_parent(kind, _parent_id(kind, row))
+    """Swap a row with its neighbour above or below; False when it is already at that end.
+
+    Raises DoesNotExist when the row was deleted meanwhile.
+    """
+    lock_plan(plan_id)
     row.refresh_from_db(fields=["position"])
     siblings = kind.siblings(row)
     if up:
@@ -200,7 +200,7 @@ def move_row(plan_id: int, kind: RowKind, row: models.Model, *, up: bool) -> boo
 
 @transaction.atomic
 def delete_row(plan_id: int, kind: RowKind, row: models.Model) -> None:
-    _lock_parent(kind, _parent_id(kind, row))
+    lock_plan(plan_id)
     siblings = kind.siblings(row)
     position = siblings.filter(pk=row.pk).values_list("position", flat=True).first()
     if position is None:

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from plans.models import Plan, ShareLink
-from plans.workflow import touch
+from plans.workflow import lock_plan, touch
 
 TOKEN_BYTES = 32
 
@@ -99,6 +99,7 @@ def recently_seen_link(token: str) -> LiveLink | None:
 @transaction.atomic
 def revoke_share_link(plan_id: int, link_id: int) -> bool:
     now = timezone.now()
+    lock_plan(plan_id)
     revoked = ShareLink.objects.filter(pk=link_id, plan_id=plan_id, revoked_at__isnull=True).update(
         revoked_at=now
     )

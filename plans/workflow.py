@@ -3,6 +3,12 @@
 Views, the admin and commands all come here. Every function is one transaction and takes
 the lock (or makes the conditional UPDATE) that keeps two engineers from racing: a tick
 carries the state wanted, a status change the status it expects to leave.
+
+Lock order, for every change to a plan (here, in `plans.rows`, `plans.sharing` and the
+admin): the plan's row first (`lock_plan`, or an UPDATE of that row), then the rows of its
+children. Two changes to one plan therefore queue on the plan row and never hold a child
+row each while waiting for the other's: PostgreSQL found such deadlocks when an edit took
+the row then the plan and a move took the plan then the row.
 """
 
 import datetime
@@ -44,6 +50,16 @@ def neighbours(status: str) -> tuple[Status | None, Status | None]:
 
 def author_name(user) -> str:
     return user.get_username() if user is not None else ""
+
+
+def lock_plan(plan_id: int) -> None:
+    """Lock the plan's row for the rest of the transaction; the first lock of any change.
+
+    Raises Plan.DoesNotExist when the plan is gone. On SQLite, whose transactions here take
+    the database's write lock when they begin, this is only the existence check.
+    """
+    if not list(Plan.objects.select_for_update().filter(pk=plan_id).values_list("pk")):
+        raise Plan.DoesNotExist
 
 
 def touch(plan_id: int, now: datetime.datetime) -> None:
@@ -96,10 +112,12 @@ def _mark(rows, done: bool, user, now) -> bool:
 
 
 @transaction.atomic
-def set_item_done(plan_id: int, item_id: int, *, done: bool, user) -> bool:
-    """Tick or untick a prerequisite, success criterion or post-mortem item."""
+def set_item_done(plan_id: int, kind: str, item_id: int, *, done: bool, user) -> bool:
+    """Tick or untick an item of one checklist (`kind`): prerequisites, success criteria or
+    post-mortem. An item of another list is not found, and nothing changes."""
     now = timezone.now()
-    rows = ChecklistItem.objects.filter(pk=item_id, plan_id=plan_id)
+    lock_plan(plan_id)
+    rows = ChecklistItem.objects.filter(pk=item_id, plan_id=plan_id, kind=kind)
     changed = _mark(rows, done, user, now)
     if changed:
         touch(plan_id, now)
@@ -129,15 +147,12 @@ def _phase_status(done: int, total: int) -> PhaseStatus:
 def set_task_done(plan_id: int, task_id: int, *, done: bool, user) -> TaskTick:
     """Tick or untick a step's task, and move the step's timeline phase along.
 
-    The step's row is locked first, so when several people tick its last tasks at once
-    exactly one of them sees the step complete and logs it.
+    The plan's row is locked first, so when several people tick a step's last tasks at
+    once they take turns, and exactly one of them sees the step complete and logs it.
     """
     now = timezone.now()
-    task = (
-        StepTask.objects.select_related("step")
-        .select_for_update(of=("step",))
-        .get(pk=task_id, step__plan_id=plan_id)
-    )
+    lock_plan(plan_id)
+    task = StepTask.objects.select_related("step").get(pk=task_id, step__plan_id=plan_id)
     step = task.step
     changed = _mark(StepTask.objects.filter(pk=task_id), done, user, now)
     counts = step.tasks.aggregate(total=Count("pk"), done=Count("pk", filter=Q(done=True)))

@@ -282,3 +282,35 @@ def test_every_row_action_requires_change_permission(bob):
     assert bob.post(url(plan, "prerequisites", first, "delete/")).status_code == 403
     assert texts(prerequisites(plan))[0] == first.text
     assert bob.get(url(plan, "prerequisites", first)).status_code == 200
+
+
+def test_moving_a_row_someone_just_deleted_changes_nothing(alice):
+    # The view reads the row, then someone deletes it before the move takes its locks.
+    from plans import rows as row_ops
+    from plans.rows import ROW_KINDS
+
+    plan = template_plan()
+    first, second = prerequisites(plan)[:2]
+    alice.post(url(plan, "prerequisites", second, "delete/"), headers=HTMX)
+
+    with pytest.raises(type(second).DoesNotExist):
+        row_ops.move_row(plan.pk, ROW_KINDS["prerequisites"], second, up=True)
+    assert texts(prerequisites(plan))[0] == first.text
+
+
+def test_adding_a_task_to_a_step_someone_just_deleted_adds_nothing(alice):
+    from plans import forms
+    from plans import rows as row_ops
+    from plans.rows import ROW_KINDS
+
+    plan = template_plan()
+    step = plan.steps.first()
+    form = forms.StepTaskForm(
+        {"add-x-text": "Late task"}, instance=StepTask(step=step), prefix="add-x"
+    )
+    assert form.is_valid()
+    alice.post(url(plan, "steps", step, "delete/"), headers=HTMX)
+
+    with pytest.raises(Step.DoesNotExist):
+        row_ops.add_row(plan.pk, ROW_KINDS["tasks"], form)
+    assert not StepTask.objects.filter(text="Late task").exists()

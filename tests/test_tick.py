@@ -209,15 +209,26 @@ def test_a_task_ticked_by_someone_else_first_shows_ticked(alice, engineer):
 
 
 @pytest.mark.parametrize("n", [1, 50])
-def test_an_ordinary_tick_costs_ten_queries(alice, n, django_assert_max_num_queries):
+def test_an_ordinary_tick_costs_eleven_queries(alice, n, django_assert_max_num_queries):
     plan = template_plan()
     tasks = [StepTask(step=plan.steps.first(), position=10 + i, text=f"T{i}") for i in range(n)]
     StepTask.objects.bulk_create(tasks)
     started, task = first_step_tasks(plan)[:2]
     tick(alice, plan, "tasks", started, headers=HTMX)  # the step's first tick also starts its phase
 
-    # session, user, permissions, lock the step (with the task), tick, count the step's
-    # tasks, touch the plan, the plan's progress; BEGIN and COMMIT.
-    with django_assert_max_num_queries(10):
+    # session, user, permissions, lock the plan, the task with its step, tick, count the
+    # step's tasks, touch the plan, the plan's progress; BEGIN and COMMIT.
+    with django_assert_max_num_queries(11):
         response = tick(alice, plan, "tasks", task, headers=HTMX)
     assert response.status_code == 200
+
+
+def test_ticking_an_item_through_another_lists_url_is_404_and_ticks_nothing(alice):
+    plan = template_plan()
+    item = plan.checklist_items.get(kind=ChecklistKind.PREREQUISITE, position=0)
+
+    response = tick(alice, plan, "post_mortem", item, headers=HTMX)
+
+    assert response.status_code == 404
+    item.refresh_from_db()
+    assert not item.done

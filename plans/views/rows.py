@@ -128,7 +128,12 @@ def row_add(request, plan_id: int, kind: str):
     list_id = kind.list_id(parent)
     form = kind.add_form(request.POST, instance=kind.new_row(parent), prefix=f"add-{list_id}")
     if form.is_valid():
-        row_ops.add_row(plan_id, kind, form)
+        try:
+            row_ops.add_row(plan_id, kind, form)
+        except ObjectDoesNotExist:
+            raise Http404(
+                "The step or plan was deleted by someone else; reload the page."
+            ) from None
         context = list_context(plan, request.user, kind, parent)
         return answer(request, plan_id, list_id, kind.list_template, context)
     context = list_context(plan, request.user, kind, parent, failed_add=(list_id, form))
@@ -145,7 +150,10 @@ def row_move(request, plan_id: int, kind: str, row_id: int):
     if direction not in ("up", "down"):
         return _bad_request(request, "Say which way to move: up or down.")
     row = _row(kind, plan_id, row_id)
-    row_ops.move_row(plan_id, kind, row, up=direction == "up")
+    try:
+        row_ops.move_row(plan_id, kind, row, up=direction == "up")
+    except ObjectDoesNotExist:
+        raise Http404(f"This {kind.noun} was deleted by someone else; reload the page.") from None
     return _list_answer(request, plan_id, kind, row, anchor=_anchor(kind, row))
 
 
@@ -195,7 +203,9 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
             )
             row = tick.task
         else:
-            workflow.set_item_done(plan_id, row_id, done=done, user=request.user)
+            workflow.set_item_done(
+                plan_id, kind.checklist_kind, row_id, done=done, user=request.user
+            )
             row = _row(kind, plan_id, row_id)
     except ObjectDoesNotExist:
         raise Http404("No such checklist item.") from None

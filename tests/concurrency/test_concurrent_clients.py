@@ -139,3 +139,72 @@ def test_two_people_editing_the_same_field_the_second_is_told(served):
     loser_html = answers[1 - winner][1]
     assert f"Someone else changed this to “{names[winner]}”" in loser_html
     assert exported(served).fix_name == names[winner]
+
+
+def row_ids(served, kind: str) -> list[int]:
+    _status, page = served.client(0).get(f"/plans/{served.plan}/")
+    return [int(i) for i in dict.fromkeys(re.findall(rf'id="edit-{kind}-(\d+)"', page))]
+
+
+def row_action(served, i: int, kind: str, row: int, action: str, data: dict):
+    path = f"/plans/{served.plan}/rows/{kind}/{row}/{action}/"
+    return served.client(i).post(path, data)[0]
+
+
+@pytest.mark.parametrize(
+    ("kind", "edit"),
+    [
+        ("steps", {"title": "Renamed step", "timeline": "1h"}),
+        ("prerequisites", {"text": "Renamed"}),
+    ],
+)
+def test_editing_and_moving_rows_at_once_never_fails(served, kind, edit):
+    # An edit used to lock the row and then the plan, a move the plan and then the rows:
+    # on PostgreSQL one in a few rounds deadlocked and the user got the 503 page.
+    statuses = []
+    for _round in range(12):
+        first, second = row_ids(served, kind)[:2]
+        statuses += at_once(
+            4,
+            lambda i, first=first, second=second: (
+                row_action(served, i, kind, first, "edit", edit)
+                if i % 2 == 0
+                else row_action(served, i, kind, second, "move", {"direction": "up"})
+            ),
+        )
+
+    assert set(statuses) <= {200, 409}, statuses
+    assert exported(served).steps
+
+
+def mixed_round(served, items: list[int], steps: list[int]) -> list:
+    """Nine people at once: add, delete, edit and move prerequisites, steps and tasks."""
+    return [
+        lambda: served.client(0).post(
+            f"/plans/{served.plan}/rows/prerequisites/add/", {"add-prerequisites-text": "Added"}
+        )[0],
+        lambda: row_action(served, 1, "prerequisites", items[0], "delete", {}),
+        lambda: row_action(served, 2, "prerequisites", items[-1], "edit", {"text": "Edited"}),
+        lambda: row_action(served, 3, "prerequisites", items[-1], "move", {"direction": "up"}),
+        lambda: row_action(served, 4, "steps", steps[-1], "delete", {}),
+        lambda: served.client(5).post(
+            f"/plans/{served.plan}/rows/tasks/add/",
+            {"step": steps[-1], f"add-tasks-{steps[-1]}-text": "Late task"},
+        )[0],
+        lambda: row_action(served, 6, "steps", steps[0], "move", {"direction": "down"}),
+        lambda: row_action(served, 7, "steps", steps[1], "edit", {"title": "Edited step"}),
+        lambda: served.client(8).post(
+            f"/plans/{served.plan}/rows/steps/add/", {"add-steps-title": "Added step"}
+        )[0],
+    ]
+
+
+def test_adding_deleting_editing_and_moving_at_once_never_fails(served):
+    statuses = []
+    for _round in range(10):
+        actions = mixed_round(served, row_ids(served, "prerequisites"), row_ids(served, "steps"))
+        statuses += at_once(len(actions), lambda i, actions=actions: actions[i]())
+
+    # 404: a row or step that another action of the same round had just deleted.
+    assert set(statuses) <= {200, 404, 409}, statuses
+    assert exported(served).prerequisites
