@@ -1,9 +1,12 @@
 """Every model in the Django admin: plans with their children inline, steps with theirs."""
 
+from django import forms
 from django.contrib import admin
 from django.core.cache import caches
 from django.utils import timezone
 
+from plans import limits
+from plans.forms import ChecksText
 from plans.models import (
     ChecklistItem,
     MonitoringMetric,
@@ -16,6 +19,11 @@ from plans.models import (
     StepTask,
     TimelinePhase,
 )
+
+
+class TextRulesForm(ChecksText, forms.ModelForm):
+    """The app's text rules in the admin too: no control characters, one-line fields on one
+    line. (Inlines also stop at the plan's limits through `max_num`.)"""
 
 
 def _plan_id(obj) -> int:
@@ -65,6 +73,8 @@ class ChangesPlan:
 
 class ChecklistItemInline(admin.TabularInline):
     model = ChecklistItem
+    form = TextRulesForm
+    max_num = 3 * limits.CHECKLIST_ITEMS.value
     extra = 0
     fields = ["kind", "position", "text", "done", "done_by", "done_at"]
     raw_id_fields = ["done_by"]
@@ -72,6 +82,8 @@ class ChecklistItemInline(admin.TabularInline):
 
 class StepInline(admin.TabularInline):
     model = Step
+    form = TextRulesForm
+    max_num = limits.STEPS.value
     extra = 0
     fields = ["position", "title", "timeline"]
     show_change_link = True
@@ -79,26 +91,35 @@ class StepInline(admin.TabularInline):
 
 class MonitoringMetricInline(admin.TabularInline):
     model = MonitoringMetric
+    form = TextRulesForm
+    max_num = limits.TABLE_ROWS.value
     extra = 0
 
 
 class StakeholderUpdateInline(admin.TabularInline):
     model = StakeholderUpdate
+    form = TextRulesForm
+    max_num = limits.TABLE_ROWS.value
     extra = 0
 
 
 class TimelinePhaseInline(admin.TabularInline):
     model = TimelinePhase
+    form = TextRulesForm
+    max_num = limits.TABLE_ROWS.value
     extra = 0
 
 
 class ProgressLogEntryInline(admin.TabularInline):
     model = ProgressLogEntry
+    form = TextRulesForm
+    max_num = limits.LOG_ENTRIES.value
     extra = 0
 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
+    form = TextRulesForm
     list_display = ["issue_id", "fix_name", "priority", "status", "author", "created"]
     list_filter = ["status", "priority"]
     search_fields = ["fix_name", "issue_id"]
@@ -147,6 +168,8 @@ class PlanAdmin(admin.ModelAdmin):
 
 class StepTaskInline(admin.TabularInline):
     model = StepTask
+    form = TextRulesForm
+    max_num = limits.TASKS_PER_STEP.value
     extra = 0
     fields = ["position", "text", "done", "done_by", "done_at"]
     raw_id_fields = ["done_by"]
@@ -154,11 +177,14 @@ class StepTaskInline(admin.TabularInline):
 
 class StepFileInline(admin.TabularInline):
     model = StepFile
+    form = TextRulesForm
+    max_num = limits.FILES_PER_STEP.value
     extra = 0
 
 
 @admin.register(Step)
 class StepAdmin(ChangesPlan, admin.ModelAdmin):
+    form = TextRulesForm
     list_display = ["__str__", "plan", "timeline"]
     list_select_related = ["plan"]
     search_fields = ["title", "plan__fix_name", "plan__issue_id"]
@@ -168,6 +194,7 @@ class StepAdmin(ChangesPlan, admin.ModelAdmin):
 
 @admin.register(ChecklistItem)
 class ChecklistItemAdmin(ChangesPlan, admin.ModelAdmin):
+    form = TextRulesForm
     list_display = ["text", "kind", "done", "plan"]
     list_filter = ["kind", "done"]
     list_select_related = ["plan"]
@@ -176,6 +203,7 @@ class ChecklistItemAdmin(ChangesPlan, admin.ModelAdmin):
 
 @admin.register(StepTask)
 class StepTaskAdmin(ChangesPlan, admin.ModelAdmin):
+    form = TextRulesForm
     list_display = ["text", "done", "step"]
     list_select_related = ["step"]
     raw_id_fields = ["step", "done_by"]
@@ -183,24 +211,28 @@ class StepTaskAdmin(ChangesPlan, admin.ModelAdmin):
 
 @admin.register(StepFile)
 class StepFileAdmin(ChangesPlan, admin.ModelAdmin):
+    form = TextRulesForm
     list_display = ["path", "step"]
     raw_id_fields = ["step"]
 
 
 @admin.register(MonitoringMetric)
 class MonitoringMetricAdmin(ChangesPlan, admin.ModelAdmin):
+    form = TextRulesForm
     list_display = ["metric", "expected_value", "alert_threshold", "plan"]
     raw_id_fields = ["plan"]
 
 
 @admin.register(StakeholderUpdate)
 class StakeholderUpdateAdmin(ChangesPlan, admin.ModelAdmin):
+    form = TextRulesForm
     list_display = ["stakeholder", "update_method", "when", "plan"]
     raw_id_fields = ["plan"]
 
 
 @admin.register(TimelinePhase)
 class TimelinePhaseAdmin(ChangesPlan, admin.ModelAdmin):
+    form = TextRulesForm
     list_display = ["phase", "target_time", "actual_time", "status", "plan"]
     list_filter = ["status"]
     raw_id_fields = ["plan"]
@@ -208,6 +240,7 @@ class TimelinePhaseAdmin(ChangesPlan, admin.ModelAdmin):
 
 @admin.register(ProgressLogEntry)
 class ProgressLogEntryAdmin(ChangesPlan, admin.ModelAdmin):
+    form = TextRulesForm
     list_display = ["logged_at", "update", "author", "plan"]
     search_fields = ["update", "author"]
     raw_id_fields = ["plan"]
@@ -216,6 +249,8 @@ class ProgressLogEntryAdmin(ChangesPlan, admin.ModelAdmin):
 @admin.register(ShareLink)
 class ShareLinkAdmin(ChangesPlan, admin.ModelAdmin):
     """Links can be listed and revoked here; tokens exist only as hashes, so none is shown."""
+
+    form = TextRulesForm
 
     list_display = ["plan", "label", "created_at", "expires_at", "revoked_at"]
     list_filter = ["revoked_at"]

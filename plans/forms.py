@@ -5,6 +5,7 @@ import json
 from django import forms
 from django.core.exceptions import ValidationError
 
+from plans import limits
 from plans.models import (
     ChecklistItem,
     MonitoringMetric,
@@ -18,9 +19,6 @@ from plans.models import (
     StepTask,
     TimelinePhase,
 )
-
-# Tab is fine inside code; every other control character would corrupt the Markdown export.
-CONTROL_CHARS = {chr(c) for c in range(32) if c not in (9, 10, 13)} | {"\x7f"}
 
 
 class LabelsWithoutColons:
@@ -53,7 +51,7 @@ def _check_text(form: forms.BaseForm) -> None:
         multiline = isinstance(form.fields[name].widget, forms.Textarea)
         if not multiline and "\n" in value:
             form.add_error(name, "Must be a single line.")
-        elif any(char in CONTROL_CHARS for char in value):
+        elif limits.CONTROL_CHARS_RE.search(value):
             form.add_error(name, "Contains control characters; remove them.")
         else:
             form.cleaned_data[name] = value
@@ -372,11 +370,14 @@ class LogEntryForm(CleanTextForm):
 class ImportForm(LabelsWithoutColons, forms.Form):
     """A Markdown file of one plan, decoded: at most `MAX_BYTES`, UTF-8, no NUL bytes."""
 
-    MAX_BYTES = 1024 * 1024
+    MAX_BYTES = limits.MAX_IMPORT_BYTES
 
     file = forms.FileField(
         label="Markdown file",
-        help_text="A plan in the fix-plan template's format (.md, at most 1 MB).",
+        help_text=(
+            "A plan in the fix-plan template's format "
+            f"(.md, at most {limits.MAX_IMPORT_BYTES // 2**20} MB)."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".md,.markdown,text/markdown,text/plain"}),
     )
 
@@ -391,7 +392,8 @@ class ImportForm(LabelsWithoutColons, forms.Form):
         if upload.size > self.MAX_BYTES:
             self.too_large = True
             raise ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 1 MB. "
+                f"The file is {upload.size / 2**20:.1f} MB; "
+                f"the limit is {self.MAX_BYTES // 2**20} MB. "
                 "A plan is text: check that this is the right file."
             )
         data = upload.read()

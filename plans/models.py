@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from plans import limits
+
 
 class Priority(models.TextChoices):
     P0 = "P0", "P0 (Critical)"
@@ -65,14 +67,16 @@ class Plan(models.Model):
     deploy_command = models.CharField(max_length=500, blank=True)
     notification_channel = models.CharField(max_length=200, blank=True)
 
-    overview = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
+    overview = models.TextField(blank=True, max_length=limits.OVERVIEW_CHARS)
+    notes = models.TextField(blank=True, max_length=limits.NOTES_CHARS)
 
     # Rollback plan.
     revert_commit = models.CharField(max_length=100, blank=True)
     database_rollback = models.CharField(max_length=500, default=DEFAULT_DATABASE_ROLLBACK)
     cache_keys = models.CharField(max_length=500, blank=True)
-    rollback_command = models.TextField(blank=True, default=DEFAULT_ROLLBACK_COMMAND)
+    rollback_command = models.TextField(
+        blank=True, default=DEFAULT_ROLLBACK_COMMAND, max_length=limits.COMMAND_CHARS
+    )
     rollback_language = models.CharField(max_length=30, blank=True, default="bash")
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -132,9 +136,9 @@ class Step(models.Model):
     title = models.CharField(max_length=200)
     timeline = models.CharField(max_length=100, blank=True)
     code_language = models.CharField(max_length=30, blank=True)
-    code = models.TextField(blank=True)
+    code = models.TextField(blank=True, max_length=limits.CODE_CHARS)
     test_commands_language = models.CharField(max_length=30, blank=True, default="bash")
-    test_commands = models.TextField(blank=True)
+    test_commands = models.TextField(blank=True, max_length=limits.COMMAND_CHARS)
 
     class Meta:
         ordering = ["position"]

@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from plans import forms
+from plans import forms, limits
 from plans.models import (
     ChecklistItem,
     ChecklistKind,
@@ -43,6 +43,15 @@ class RowKind:
     @property
     def add_form(self) -> type[forms.MergingForm]:
         return self.adder or self.form
+
+    @property
+    def limit(self) -> limits.Limit:
+        """How many rows the list may hold (tasks also count toward `limits.TASKS`)."""
+        if self.model is StepTask:
+            return limits.TASKS_PER_STEP
+        if self.model is Step:
+            return limits.STEPS
+        return limits.CHECKLIST_ITEMS if self.model is ChecklistItem else limits.TABLE_ROWS
 
     @property
     def checkable(self) -> bool:
@@ -143,7 +152,8 @@ CHECKLIST_KIND_NAMES = {kind.checklist_kind: kind.name for kind in ROW_KINDS.val
 def add_row(plan_id: int, kind: RowKind, form: forms.MergingForm) -> models.Model:
     """Save a valid add form's row at the end of its list.
 
-    Raises DoesNotExist when the plan, or the step a task is added to, was deleted.
+    Raises DoesNotExist when the plan, or the step a task is added to, was deleted, and
+    LimitReached when the list (or, for a task, the plan's tasks) is full.
     """
     row = form.instance
     lock_plan(plan_id)
@@ -151,6 +161,10 @@ def add_row(plan_id: int, kind: RowKind, form: forms.MergingForm) -> models.Mode
         raise Step.DoesNotExist
     last = kind.siblings(row).aggregate(last=Max("position"))["last"]
     row.position = 0 if last is None else last + 1
+    # Positions are dense, so the next position is the list's length.
+    limits.check_room(kind.limit, row.position)
+    if kind.in_step:
+        limits.check_room(limits.TASKS, kind.rows_for(plan_id).count())
     form.save()
     touch(plan_id, timezone.now())
     return row

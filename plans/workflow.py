@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from plans import limits
 from plans.models import (
     ChecklistItem,
     PhaseStatus,
@@ -67,10 +68,22 @@ def touch(plan_id: int, now: datetime.datetime) -> None:
     Plan.objects.filter(pk=plan_id).update(updated_at=now)
 
 
-def _log(plan_id: int, update: str, user, now: datetime.datetime) -> ProgressLogEntry:
-    return ProgressLogEntry.objects.create(
-        plan_id=plan_id, logged_at=now, update=update, author=author_name(user)
-    )
+def _log(plan_id: int, updates: list[str], user, now: datetime.datetime) -> list[ProgressLogEntry]:
+    """Every entry, typed or automatic, is written here, within the plan's log limit.
+
+    A full log refuses the whole change that would write to it (LimitReached rolls the
+    transaction back): a plan the app holds must always import again from its download.
+    """
+    if not updates:
+        return []
+    count = ProgressLogEntry.objects.filter(plan_id=plan_id).count()
+    limits.check_room(limits.LOG_ENTRIES, count, adding=len(updates))
+    return [
+        ProgressLogEntry.objects.create(
+            plan_id=plan_id, logged_at=now, update=update, author=author_name(user)
+        )
+        for update in updates
+    ]
 
 
 @transaction.atomic
@@ -92,14 +105,14 @@ def change_status(plan_id: int, *, expected: str, to: str, user) -> list[Progres
             raise Plan.DoesNotExist
         raise StaleStatus(current)
     update = f"Status: {Status(expected).label} → {Status(to).label}"
-    return [_log(plan_id, update, user, now)]
+    return _log(plan_id, [update], user, now)
 
 
 @transaction.atomic
 def add_log_entry(plan_id: int, *, update: str, user) -> ProgressLogEntry:
     now = timezone.now()
     touch(plan_id, now)
-    return _log(plan_id, update, user, now)
+    return _log(plan_id, [update], user, now)[0]
 
 
 def _mark(rows, done: bool, user, now) -> bool:
@@ -169,19 +182,22 @@ def set_task_done(plan_id: int, task_id: int, *, done: bool, user) -> TaskTick:
         return tick
     tick.phase = TimelinePhase.objects.filter(plan_id=plan_id, position=step.position).first()
     label = f"Step {step.number}: {step.title}"
+    updates = []
     if after == PhaseStatus.DONE:
-        tick.log.append(_log(plan_id, f"{label} complete", user, now))
+        updates.append(f"{label} complete")
     elif before == PhaseStatus.DONE:
-        tick.log.append(_log(plan_id, f"{label} reopened", user, now))
+        updates.append(f"{label} reopened")
     if tick.phase is not None:
         tick.phase.status = after
         if after == PhaseStatus.DONE:
             tick.phase.actual_time = elapsed_since_start(plan_id, now)
-            update = f"Timeline: {tick.phase.phase} done, actual time {tick.phase.actual_time}"
-            tick.log.append(_log(plan_id, update, user, now))
+            updates.append(
+                f"Timeline: {tick.phase.phase} done, actual time {tick.phase.actual_time}"
+            )
         elif before == PhaseStatus.DONE:
             tick.phase.actual_time = ""
         tick.phase.save(update_fields=["status", "actual_time"])
+    tick.log = _log(plan_id, updates, user, now)
     return tick
 
 
@@ -214,16 +230,9 @@ def format_elapsed(delta: datetime.timedelta) -> str:
 
 def log_phase_override(phase: TimelinePhase, changed: set[str], user) -> list[ProgressLogEntry]:
     """A user's own target or actual time on the timeline goes in the log as well."""
-    now = timezone.now()
-    entries = []
+    updates = []
     if "actual_time" in changed:
-        actual = phase.actual_time or "cleared"
-        entries.append(
-            _log(phase.plan_id, f"Timeline: {phase.phase} actual time {actual}", user, now)
-        )
+        updates.append(f"Timeline: {phase.phase} actual time {phase.actual_time or 'cleared'}")
     if "target_time" in changed:
-        target = phase.target_time or "cleared"
-        entries.append(
-            _log(phase.plan_id, f"Timeline: {phase.phase} target time {target}", user, now)
-        )
-    return entries
+        updates.append(f"Timeline: {phase.phase} target time {phase.target_time or 'cleared'}")
+    return _log(phase.plan_id, updates, user, timezone.now())

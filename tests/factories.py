@@ -3,6 +3,15 @@
 import datetime
 
 from plans.defaults import create_plan_from_template
+from plans.markdown.document import (
+    CheckItem,
+    LogRow,
+    MetricRow,
+    PhaseRow,
+    PlanDocument,
+    StakeholderRow,
+    StepData,
+)
 from plans.models import (
     ChecklistItem,
     ChecklistKind,
@@ -16,6 +25,7 @@ from plans.models import (
     Step,
     StepFile,
     StepTask,
+    TimelinePhase,
 )
 
 CREATED_AT = datetime.datetime(2026, 11, 20, 9, 14, tzinfo=datetime.UTC)
@@ -131,3 +141,76 @@ def filled_plan() -> Plan:
     )
     plan.refresh_from_db()
     return plan
+
+
+def largest_document(*, wide: bool = False) -> PlanDocument:
+    """A plan with every list at its limit and every field at its length.
+
+    `wide` fills the text with a four-byte character, the most bytes a character takes in
+    UTF-8: the largest download the limits allow.
+    """
+    from plans import limits
+
+    def text(length: int, tag: str) -> str:
+        if wide:
+            return "😀" * length
+        return (f"{tag} " * length)[:length]
+
+    def field(model, name: str, tag: str) -> str:
+        return text(model._meta.get_field(name).max_length, tag)
+
+    def checklist(tag: str) -> list[CheckItem]:
+        return [
+            CheckItem(field(ChecklistItem, "text", f"{tag}{i}"), i % 2 == 0)
+            for i in range(limits.CHECKLIST_ITEMS.value)
+        ]
+
+    tasks_left = limits.TASKS.value
+    steps = []
+    for s in range(limits.STEPS.value):
+        count = min(limits.TASKS_PER_STEP.value, tasks_left)
+        tasks_left -= count
+        steps.append(
+            StepData(
+                title=field(Step, "title", f"step{s}"),
+                timeline=field(Step, "timeline", "timeline"),
+                files=[field(StepFile, "path", "path") for _ in range(limits.FILES_PER_STEP.value)],
+                tasks=[
+                    CheckItem(field(StepTask, "text", f"task{s}.{i}"), i % 2 == 0)
+                    for i in range(count)
+                ],
+                code_language="python",
+                code=field(Step, "code", "code"),
+                test_commands=field(Step, "test_commands", "test"),
+            )
+        )
+    rows = range(limits.TABLE_ROWS.value)
+    first = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=datetime.UTC)
+    return PlanDocument(
+        fix_name=field(Plan, "fix_name", "fix"),
+        issue_id=field(Plan, "issue_id", "ISSUE"),
+        author=field(Plan, "author", "author"),
+        overview=field(Plan, "overview", "overview"),
+        notes=field(Plan, "notes", "notes"),
+        rollback_command=field(Plan, "rollback_command", "rollback"),
+        prerequisites=checklist("prerequisite"),
+        success_criteria=checklist("criterion"),
+        post_mortem=checklist("postmortem"),
+        steps=steps,
+        metrics=[MetricRow(*[field(MonitoringMetric, "metric", f"m{i}")] * 3) for i in rows],
+        stakeholders=[
+            StakeholderRow(*[field(StakeholderUpdate, "stakeholder", f"s{i}")] * 3) for i in rows
+        ],
+        phases=[
+            PhaseRow(field(TimelinePhase, "phase", f"p{i}"), "+1h", "+2h", PhaseStatus.DONE)
+            for i in rows
+        ],
+        log=[
+            LogRow(
+                first + datetime.timedelta(minutes=i),
+                field(ProgressLogEntry, "update", f"update{i}"),
+                field(ProgressLogEntry, "author", "someone"),
+            )
+            for i in range(limits.LOG_ENTRIES.value)
+        ],
+    )

@@ -74,3 +74,25 @@ def test_editing_a_plans_row_in_the_admin_counts_as_a_change_of_the_plan(admin_c
         reverse("admin:plans_steptask_delete", args=[task.pk]), {"post": "yes"}
     )
     assert deleted.status_code == 302
+
+
+def test_the_admin_refuses_control_characters_as_the_forms_do(admin_client):
+    step = Step.objects.filter(plan=template_plan()).first()
+    url = reverse("admin:plans_step_change", args=[step.pk])
+    data = {
+        "plan": step.plan_id,
+        "position": step.position,
+        "title": "Clear the screen \x1b[2J",
+        "test_commands_language": "bash",
+        "tasks-TOTAL_FORMS": 0,
+        "tasks-INITIAL_FORMS": 0,
+        "files-TOTAL_FORMS": 0,
+        "files-INITIAL_FORMS": 0,
+    }
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert b"control characters" in response.content
+    step.refresh_from_db()
+    assert "\x1b" not in step.title

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from plans import limits
 from plans.models import Plan
 from tests.conftest import CORPUS, GOLDEN
 
@@ -44,11 +45,11 @@ def test_a_file_that_is_not_a_plan_shows_the_line_numbered_error(alice):
     assert not Plan.objects.exists()
 
 
-def test_a_file_over_1_mb_is_refused_with_a_clear_message(alice):
-    response = upload(alice, b"x" * (1024 * 1024 + 1))
+def test_a_file_over_the_upload_limit_is_refused_with_a_clear_message(alice):
+    response = upload(alice, b"x" * (limits.MAX_IMPORT_BYTES + 1))
 
     assert response.status_code == 413
-    assert b"the limit is 1 MB" in response.content
+    assert b"the limit is 20 MB" in response.content
     assert not Plan.objects.exists()
 
 

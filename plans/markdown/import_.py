@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils import timezone
 
+from plans import limits
 from plans.markdown import format as fmt
 from plans.markdown.blocks import (
     FENCE_RE,
@@ -117,11 +118,14 @@ class _Importer:
         self.doc = PlanDocument(log=[])
         self.warnings: list[str] = []
         self.kept: list[str] = []
+        self.tasks = 0
+        # Where a refusal of the notes points: their section, or the first line.
+        self.notes_line = 1
 
     # -- entry point -------------------------------------------------------------------
 
     def parse(self, text: str) -> ImportResult:
-        lines = split_lines(text)
+        lines = split_lines(self._without_control_characters(text))
         title_index = next((i for i, line in enumerate(lines) if line.text.strip()), None)
         if title_index is None:
             raise PlanFormatError(1, "the file is empty; expected a fix plan")
@@ -163,6 +167,7 @@ class _Importer:
             self.warnings.append("sections not in the file, left empty: " + ", ".join(missing))
         self._recover_variables()
         self._append_kept_to_notes()
+        self.doc.notes = self._checked(Plan, "notes", self.doc.notes, self.notes_line)
         if not self.doc.log:
             self.doc.log = [LogRow(self.now, "Plan imported")]
         return ImportResult(self.doc, self.warnings)
@@ -271,9 +276,11 @@ class _Importer:
     # -- sections ----------------------------------------------------------------------
 
     def _parse_overview(self, section: _Section) -> None:
-        self.doc.overview = fmt.unescape_free_text(_raw(section.lines))
+        overview = fmt.unescape_free_text(_raw(section.lines))
+        self.doc.overview = self._checked(Plan, "overview", overview, section.line)
 
     def _parse_notes(self, section: _Section) -> None:
+        self.notes_line = section.line
         lines = list(section.lines)
         while lines and not lines[-1].text.strip():
             lines.pop()
@@ -294,6 +301,7 @@ class _Importer:
         for block in [*blocks, None]:
             if block is None or (block.kind == "heading" and block.level == 3):
                 if heading is not None:
+                    self._limit(len(steps) + 1, limits.STEPS, heading.line)
                     steps.append(self._step(heading, step_blocks, len(steps) + 1))
                 heading, step_blocks = block, []
             elif heading is None:
@@ -326,25 +334,32 @@ class _Importer:
             if pending is not None:
                 label, pending = _norm(pending.text), None
                 if label == "files to modify" and block.kind == "list":
+                    if len(block.items) > limits.FILES_PER_STEP.value:
+                        over = block.items[limits.FILES_PER_STEP.value]
+                        self._limit(len(block.items), limits.FILES_PER_STEP, over.number)
                     step.files = [
                         self._checked(StepFile, "path", _strip_code(item.text), item.number)
                         for item in block.items
                     ]
                     continue
                 if label == "tasks" and block.kind == "list":
-                    step.tasks = self._checklist(block, StepTask, where)
+                    step.tasks = self._checklist(
+                        block, StepTask, where, limits.TASKS_PER_STEP, len(step.tasks)
+                    )
                     continue
                 if label == "code changes" and block.kind == "fence":
                     step.code_language = self._checked(
                         Step, "code_language", block.text, block.line
                     )
-                    step.code = block.value
+                    step.code = self._checked(Step, "code", block.value, block.line)
                     continue
                 if label == "test commands" and block.kind == "fence":
                     step.test_commands_language = self._checked(
                         Step, "test_commands_language", block.text, block.line
                     )
-                    step.test_commands = block.value
+                    step.test_commands = self._checked(
+                        Step, "test_commands", block.value, block.line
+                    )
                     continue
             if name == "timeline":
                 step.timeline = self._checked(Step, "timeline", block.value.strip(), block.line)
@@ -365,7 +380,9 @@ class _Importer:
                 doc.rollback_language = self._checked(
                     Plan, "rollback_language", block.text, block.line
                 )
-                doc.rollback_command = block.value
+                doc.rollback_command = self._checked(
+                    Plan, "rollback_command", block.value, block.line
+                )
                 pending = None
             elif block.kind == "label" and _norm(block.text) == "rollback command":
                 pending = block
@@ -396,7 +413,7 @@ class _Importer:
             if key == _norm(fmt.SUBSECTION_SUCCESS):
                 self.doc.success_criteria = self._checklist_blocks(blocks, title)
             elif key == _norm(fmt.SUBSECTION_MONITORING):
-                rows = self._table_blocks(blocks, title, fmt.MONITORING_COLUMNS)
+                rows = self._table_blocks(blocks, title, fmt.MONITORING_COLUMNS, limits.TABLE_ROWS)
                 self.doc.metrics = [
                     MetricRow(*self._checked_row(MonitoringMetric, line, cells))
                     for line, cells in rows
@@ -408,7 +425,7 @@ class _Importer:
         for title, blocks in self._subsections(section):
             key = _norm(title)
             if key == _norm(fmt.SUBSECTION_STAKEHOLDERS):
-                rows = self._table_blocks(blocks, title, fmt.STAKEHOLDER_COLUMNS)
+                rows = self._table_blocks(blocks, title, fmt.STAKEHOLDER_COLUMNS, limits.TABLE_ROWS)
                 self.doc.stakeholders = [
                     StakeholderRow(*self._checked_row(StakeholderUpdate, line, cells))
                     for line, cells in rows
@@ -420,7 +437,10 @@ class _Importer:
 
     def _parse_timeline(self, section: _Section) -> None:
         rows = self._table_blocks(
-            parse_blocks(section.lines), fmt.SECTION_TIMELINE, fmt.TIMELINE_COLUMNS
+            parse_blocks(section.lines),
+            fmt.SECTION_TIMELINE,
+            fmt.TIMELINE_COLUMNS,
+            limits.TABLE_ROWS,
         )
         phases = []
         for line, cells in rows:
@@ -439,7 +459,7 @@ class _Importer:
         columns = fmt.LOG_COLUMNS
         if header is not None and len(_cells(header.items[0].text)) == 3:
             columns = (*fmt.LOG_COLUMNS, "Author")  # a hand-written log may name the author
-        for line, cells in self._table_blocks(blocks, fmt.SECTION_LOG, columns):
+        for line, cells in self._table_blocks(blocks, fmt.SECTION_LOG, columns, limits.LOG_ENTRIES):
             when, update = cells[0], cells[1]
             author = cells[2] if len(cells) > 2 else ""
             if not author and (match := fmt.LOG_AUTHOR_RE.match(update)):
@@ -497,12 +517,22 @@ class _Importer:
         items: list[CheckItem] = []
         for block in blocks:
             if block.kind == "list":
-                items += self._checklist(block, ChecklistItem, where)
+                items += self._checklist(
+                    block, ChecklistItem, where, limits.CHECKLIST_ITEMS, len(items)
+                )
             else:
                 self._keep(block.line, where, block.raw, "is not a checklist item")
         return items
 
-    def _checklist(self, block: Block, model: type[models.Model], where: str) -> list[CheckItem]:
+    def _checklist(
+        self,
+        block: Block,
+        model: type[models.Model],
+        where: str,
+        limit: limits.Limit,
+        already: int = 0,
+    ) -> list[CheckItem]:
+        """The checkbox items of a list block; `already` items of the same list came before."""
         items = []
         for item in block.items:
             text = LIST_RE.match(item.text)["text"].strip()
@@ -517,11 +547,15 @@ class _Importer:
             if not text:
                 self.warnings.append(f"line {item.number}: {where}: empty checkbox skipped")
                 continue
+            self._limit(already + len(items) + 1, limit, item.number)
+            if model is StepTask:
+                self.tasks += 1
+                self._limit(self.tasks, limits.TASKS, item.number)
             items.append(CheckItem(self._checked(model, "text", text, item.number), done))
         return items
 
     def _table_blocks(
-        self, blocks: list[Block], where: str, columns: tuple[str, ...]
+        self, blocks: list[Block], where: str, columns: tuple[str, ...], limit: limits.Limit
     ) -> list[tuple[int, list[str]]]:
         rows: list[tuple[int, list[str]]] = []
         tables = 0
@@ -529,6 +563,8 @@ class _Importer:
             if block.kind == "table" and tables == 0:
                 tables += 1
                 rows = self._table(block, where, columns)
+                if len(rows) > limit.value:
+                    self._limit(len(rows), limit, rows[limit.value][0])
             elif block.kind != "rule":
                 self._keep(block.line, where, block.raw, "is not part of its table")
         return rows
@@ -568,6 +604,30 @@ class _Importer:
         if not cells[0]:
             raise PlanFormatError(line, f"the first cell ({names[0]}) cannot be empty")
         return [self._checked(model, n, c, line) for n, c in zip(names, cells, strict=False)]
+
+    def _limit(self, count: int, limit: limits.Limit, line: int) -> None:
+        """Refuse the row that takes a list past its limit, naming the limit."""
+        if count > limit.value:
+            raise PlanFormatError(
+                line, f"over the limit of {limit.value} {limit.name}; a plan may hold no more"
+            )
+
+    def _without_control_characters(self, text: str) -> str:
+        """The text with each control character (which the forms refuse too: they would
+        reach a terminal from `export_plan`) replaced by U+FFFD, each replacement noted."""
+        # A NUL byte is left for `split_lines` to refuse: it marks a file that is not text.
+        if "\x00" in text or not limits.CONTROL_CHARS_RE.search(text):
+            return text
+        lines = text.split("\n")
+        for number, line in enumerate(lines, start=1):
+            found = sorted(set(limits.CONTROL_CHARS_RE.findall(line)))
+            if found:
+                codes = ", ".join(f"U+{ord(char):04X}" for char in found)
+                self.warnings.append(
+                    f"line {number}: control characters ({codes}) replaced with \ufffd"
+                )
+                lines[number - 1] = limits.CONTROL_CHARS_RE.sub("\ufffd", line)
+        return "\n".join(lines)
 
     def _checked(self, model: type[models.Model], name: str, value: str, line: int) -> str:
         limit = model._meta.get_field(name).max_length

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from plans import workflow
 from plans.forms import LogEntryForm
+from plans.limits import LimitReached
 from plans.models import Plan
 from plans.views.access import answer, editor_required
 
@@ -19,6 +20,13 @@ def add_log_entry(request, plan_id: int):
     if not form.is_valid():
         context = {"plan": plan, "log_form": form, "can_edit": True}
         return answer(request, plan_id, "progress-log", TEMPLATE, context, 422)
-    entry = workflow.add_log_entry(plan_id, update=form.cleaned_data["update"], user=request.user)
+    try:
+        entry = workflow.add_log_entry(
+            plan_id, update=form.cleaned_data["update"], user=request.user
+        )
+    except LimitReached as full:
+        form.add_error("update", str(full))
+        context = {"plan": plan, "log_form": form, "can_edit": True}
+        return answer(request, plan_id, "progress-log", TEMPLATE, context, 422)
     context = {"plan": plan, "log_form": LogEntryForm(), "new_log": [entry], "can_edit": True}
     return answer(request, plan_id, "progress-log", TEMPLATE, context)

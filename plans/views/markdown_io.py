@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -33,6 +34,8 @@ def plan_import(request):
             plan, warnings = import_plan(form.cleaned_data["file"])
         except PlanFormatError as error:
             form.add_error("file", f"Not imported: {error}")
+        except ValidationError as error:
+            form.add_error("file", f"Not imported: {'; '.join(error.messages)}")
         else:
             for warning in warnings:
                 messages.warning(request, warning)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from plans import rows as row_ops
 from plans import workflow
 from plans.forms import DoneForm
+from plans.limits import LimitReached
 from plans.markdown.document import variables_of
 from plans.models import Plan, Step
 from plans.queries import plan_with_progress, progress
@@ -97,6 +98,11 @@ def row_edit(request, plan_id: int, kind: str, row_id: int):
         form = row_ops.edit_row(plan_id, rows, kind.form, request.POST, user=request.user)
     except ObjectDoesNotExist:
         raise Http404("No such row.") from None
+    except LimitReached as full:
+        # Only a timeline row logs its edits; with the log full, nothing was saved.
+        form = kind.form(request.POST, instance=_row(kind, plan_id, row_id))
+        form.is_valid()
+        form.add_error(None, f"Not saved: {full}")
     plan = get_object_or_404(Plan, pk=plan_id)
     row = _row(kind, plan_id, row_id)
     anchor = _anchor(kind, row)
@@ -130,16 +136,24 @@ def row_add(request, plan_id: int, kind: str):
     if form.is_valid():
         try:
             row_ops.add_row(plan_id, kind, form)
+        except LimitReached as full:
+            form.add_error(None, str(full))
+            return _failed_add(request, plan, kind, parent, form)
         except ObjectDoesNotExist:
             raise Http404(
                 "The step or plan was deleted by someone else; reload the page."
             ) from None
         context = list_context(plan, request.user, kind, parent)
         return answer(request, plan_id, list_id, kind.list_template, context)
+    return _failed_add(request, plan, kind, parent, form)
+
+
+def _failed_add(request, plan: Plan, kind: RowKind, parent, form):
+    list_id = kind.list_id(parent)
     context = list_context(plan, request.user, kind, parent, failed_add=(list_id, form))
     if not request.htmx:
         context = {"failed_add": (list_id, form)}
-    return answer(request, plan_id, list_id, kind.list_template, context, 422)
+    return answer(request, plan.pk, list_id, kind.list_template, context, 422)
 
 
 @require_POST
@@ -180,6 +194,10 @@ def _bad_request(request, message: str):
     return render(request, "plans/partials/_message.html", {"message": message}, status=400)
 
 
+def _refused(request, message: str):
+    return render(request, "plans/partials/_message.html", {"message": message}, status=422)
+
+
 @require_POST
 @editor_required
 def row_done(request, plan_id: int, kind: str, row_id: int):
@@ -209,6 +227,8 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
             row = _row(kind, plan_id, row_id)
     except ObjectDoesNotExist:
         raise Http404("No such checklist item.") from None
+    except LimitReached as full:
+        return _refused(request, f"Not ticked: {full}")
     if not request.htmx:
         return redirect(plan_url(plan_id, _anchor(kind, row)))
     plan = plan_with_progress(plan_id)

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from plans import workflow
 from plans.forms import StatusForm
+from plans.limits import LimitReached
 from plans.models import Plan
 from plans.views.access import answer, can_edit, editor_required
 
@@ -37,6 +38,10 @@ def change_status(request, plan_id: int):
         entries = workflow.change_status(plan_id, expected=expected, to=to, user=request.user)
     except Plan.DoesNotExist:
         raise Http404("No such plan.") from None
+    except LimitReached as full:
+        plan = get_object_or_404(Plan, pk=plan_id)
+        context = status_context(plan, request.user, status_message=f"Not moved: {full}")
+        return answer(request, plan_id, "plan-status", TEMPLATE, context, 422)
     except workflow.StaleStatus as stale:
         plan = get_object_or_404(Plan, pk=plan_id)
         message = (

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from plans.limits import MAX_IMPORT_BYTES
 from plans.markdown import PlanFormatError, import_plan
 
 
@@ -19,6 +20,12 @@ class Command(BaseCommand):
         failed = 0
         for name in files:
             try:
+                size = Path(name).stat().st_size
+                if size > MAX_IMPORT_BYTES:
+                    failed += self._fail(
+                        name, f"{size} bytes; a plan file may be at most {MAX_IMPORT_BYTES} bytes"
+                    )
+                    continue
                 text = Path(name).read_bytes().decode("utf-8")
             except OSError as error:
                 failed += self._fail(name, error.strerror or str(error))

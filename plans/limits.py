@@ -1,0 +1,60 @@
+"""How much one plan may hold. The forms, the row operations, the importer and the admin
+all read these, so a plan the app holds always fits through its own download and upload.
+
+Each limit is what a real incident plan never comes near, and together they keep the
+largest plan they allow quick to open; docs/security.md lists them and says why.
+"""
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limit:
+    value: int
+    # Named in every refusal, so the user knows which limit was met.
+    name: str
+
+
+STEPS = Limit(40, "steps per plan")
+TASKS_PER_STEP = Limit(50, "tasks per step")
+TASKS = Limit(500, "tasks per plan")
+FILES_PER_STEP = Limit(20, "files per step")
+CHECKLIST_ITEMS = Limit(100, "items per checklist")
+TABLE_ROWS = Limit(100, "rows per table")
+LOG_ENTRIES = Limit(2000, "progress log entries")
+
+# Characters of the free-text fields; every one-line field has its own max_length.
+OVERVIEW_CHARS = 20_000
+NOTES_CHARS = 100_000
+CODE_CHARS = 20_000
+COMMAND_CHARS = 5_000
+
+# An upload (or `import_plan` file) may be as large as the export of the largest plan the
+# limits above allow; tests/test_limits.py builds that plan and checks it fits.
+MAX_IMPORT_BYTES = 20 * 2**20
+
+
+class LimitReached(Exception):
+    """A change would take a plan past one of its limits; nothing was changed."""
+
+    def __init__(self, limit: Limit):
+        self.limit = limit
+        super().__init__(f"This would take the plan past its limit of {limit.value} {limit.name}.")
+
+
+def check_room(limit: Limit, count: int, *, adding: int = 1) -> None:
+    """Raise LimitReached unless a list holding `count` rows has room for `adding` more."""
+    if count + adding > limit.value:
+        raise LimitReached(limit)
+
+
+# Tab, line feed and carriage return are text; every other C0 control, DEL and the C1
+# controls are not: they would reach a terminal from `export_plan` (ESC starts a terminal
+# escape, U+009B is one in some terminals) and corrupt the Markdown.
+CONTROL_CHARS = frozenset(
+    [chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)]
+    + ["\x7f"]
+    + [chr(c) for c in range(0x80, 0xA0)]
+)
+CONTROL_CHARS_RE = re.compile("[" + "".join(re.escape(c) for c in sorted(CONTROL_CHARS)) + "]")

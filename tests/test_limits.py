@@ -1,0 +1,265 @@
+"""How much one plan may hold: the same limits in the forms, the row actions and the importer,
+and the largest plan they allow opens quickly and comes back whole through its own download."""
+
+import dataclasses
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+
+from plans import limits
+from plans.markdown import PlanFormatError, create_plan, export_plan, parse_plan, render_plan
+from plans.markdown.document import CheckItem, LogRow, MetricRow, PhaseRow, StakeholderRow, StepData
+from plans.models import ChecklistItem, ChecklistKind, Plan, ProgressLogEntry, StepTask
+from plans.sharing import create_share_link
+from tests.conftest import HTMX
+from tests.factories import CREATED_AT, largest_document, template_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def timed_get(client, url):
+    started = time.perf_counter()
+    response = client.get(url)
+    return response, time.perf_counter() - started
+
+
+def test_the_largest_plan_the_limits_allow_opens_in_under_two_seconds(alice):
+    plan = create_plan(largest_document())
+    _link, token = create_share_link(plan.pk)
+
+    for url in [f"/plans/{plan.pk}/", f"/s/{token}/", f"/plans/{plan.pk}/export.md"]:
+        response, seconds = timed_get(alice, url)
+        assert response.status_code == 200, url
+        assert seconds < 2, f"{url} took {seconds:.2f} s"
+
+
+def test_the_largest_download_uploads_again_and_comes_back_the_same(alice):
+    plan = create_plan(largest_document(wide=True))
+    download = alice.get(f"/plans/{plan.pk}/export.md").content
+    assert len(download) <= limits.MAX_IMPORT_BYTES
+
+    response = alice.post("/plans/import/", {"file": SimpleUploadedFile("plan.md", download)})
+
+    assert response.status_code == 302
+    copy = Plan.objects.exclude(pk=plan.pk).get()
+    assert export_plan(copy.pk).encode() == download
+
+
+def over(limit: limits.Limit, make) -> list:
+    return [make(i) for i in range(limit.value + 1)]
+
+
+def document(**changes):
+    """A small plan document with `changes`; the rest as a new plan has it."""
+    base = parse_plan(export_plan(template_plan().pk)).document
+    return dataclasses.replace(base, **changes)
+
+
+OVER_THE_LIMIT = {
+    "steps": (limits.STEPS, lambda: {"steps": over(limits.STEPS, lambda i: StepData(f"S{i}"))}),
+    "tasks per step": (
+        limits.TASKS_PER_STEP,
+        lambda: {
+            "steps": [
+                StepData("One", tasks=over(limits.TASKS_PER_STEP, lambda i: CheckItem(f"T{i}")))
+            ]
+        },
+    ),
+    "tasks per plan": (
+        limits.TASKS,
+        lambda: {
+            "steps": [
+                StepData(f"S{s}", tasks=[CheckItem(f"T{s}.{i}") for i in range(50)])
+                for s in range(limits.TASKS.value // 50 + 1)
+            ]
+        },
+    ),
+    "files per step": (
+        limits.FILES_PER_STEP,
+        lambda: {"steps": [StepData("One", files=over(limits.FILES_PER_STEP, lambda i: f"f{i}"))]},
+    ),
+    "prerequisites": (
+        limits.CHECKLIST_ITEMS,
+        lambda: {"prerequisites": over(limits.CHECKLIST_ITEMS, lambda i: CheckItem(f"P{i}"))},
+    ),
+    "success criteria": (
+        limits.CHECKLIST_ITEMS,
+        lambda: {"success_criteria": over(limits.CHECKLIST_ITEMS, lambda i: CheckItem(f"C{i}"))},
+    ),
+    "post-mortem": (
+        limits.CHECKLIST_ITEMS,
+        lambda: {"post_mortem": over(limits.CHECKLIST_ITEMS, lambda i: CheckItem(f"M{i}"))},
+    ),
+    "metrics": (
+        limits.TABLE_ROWS,
+        lambda: {"metrics": over(limits.TABLE_ROWS, lambda i: MetricRow(f"m{i}"))},
+    ),
+    "stakeholders": (
+        limits.TABLE_ROWS,
+        lambda: {"stakeholders": over(limits.TABLE_ROWS, lambda i: StakeholderRow(f"s{i}"))},
+    ),
+    "phases": (
+        limits.TABLE_ROWS,
+        lambda: {"phases": over(limits.TABLE_ROWS, lambda i: PhaseRow(f"p{i}"))},
+    ),
+    "log": (
+        limits.LOG_ENTRIES,
+        lambda: {"log": over(limits.LOG_ENTRIES, lambda i: LogRow(CREATED_AT, f"u{i}"))},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", OVER_THE_LIMIT)
+def test_the_importer_refuses_a_list_over_its_limit_at_the_first_row_too_many(case):
+    limit, changes = OVER_THE_LIMIT[case]
+    text = render_plan(document(**changes()))
+
+    with pytest.raises(PlanFormatError) as refused:
+        parse_plan(text)
+
+    assert limit.name in str(refused.value)
+    assert str(limit.value) in str(refused.value)
+    assert refused.value.line > 1
+
+
+@pytest.mark.parametrize(
+    ("field", "changes"),
+    [
+        ("overview", lambda n: {"overview": "o" * n}),
+        ("notes", lambda n: {"notes": "n" * n}),
+        ("rollback command", lambda n: {"rollback_command": "r" * n}),
+        ("code", lambda n: {"steps": [StepData("One", code_language="sh", code="c" * n)]}),
+        ("test commands", lambda n: {"steps": [StepData("One", test_commands="t\n" * n)]}),
+    ],
+)
+def test_the_importer_refuses_free_text_over_its_length(field, changes):
+    sizes = {
+        "overview": limits.OVERVIEW_CHARS,
+        "notes": limits.NOTES_CHARS,
+        "rollback command": limits.COMMAND_CHARS,
+        "code": limits.CODE_CHARS,
+        "test commands": limits.COMMAND_CHARS // 2,
+    }
+    text = render_plan(document(**changes(sizes[field] + 1)))
+
+    with pytest.raises(PlanFormatError, match=f"{field} is .* characters; at most"):
+        parse_plan(text)
+
+
+def test_import_plan_refuses_a_file_over_the_upload_limit(tmp_path):
+    big = tmp_path / "big.md"
+    big.write_bytes(b"x" * (limits.MAX_IMPORT_BYTES + 1))
+
+    with pytest.raises(CommandError):
+        call_command("import_plan", str(big))
+    assert not Plan.objects.exists()
+
+
+def fill_prerequisites(plan, count):
+    ChecklistItem.objects.filter(plan=plan, kind=ChecklistKind.PREREQUISITE).delete()
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(plan=plan, kind=ChecklistKind.PREREQUISITE, position=i, text=f"P{i}")
+        for i in range(count)
+    )
+
+
+def test_adding_to_a_full_list_gets_422_with_the_limit_and_adds_nothing(alice):
+    plan = template_plan()
+    fill_prerequisites(plan, limits.CHECKLIST_ITEMS.value)
+
+    response = alice.post(
+        f"/plans/{plan.pk}/rows/prerequisites/add/",
+        {"add-prerequisites-text": "One too many"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 422
+    assert "past its limit of 100 items per checklist" in response.text
+    assert not ChecklistItem.objects.filter(text="One too many").exists()
+
+
+def test_a_task_over_the_plans_task_limit_gets_422(alice):
+    per_step = limits.TASKS_PER_STEP.value
+    full = [
+        StepData(f"S{s}", tasks=[CheckItem(f"T{i}") for i in range(per_step)])
+        for s in range(limits.TASKS.value // per_step)
+    ]
+    plan = create_plan(document(steps=[*full, StepData("Room for one more")]))
+    step = plan.steps.last()
+
+    response = alice.post(
+        f"/plans/{plan.pk}/rows/tasks/add/",
+        {"step": step.pk, f"add-tasks-{step.pk}-text": "One too many"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 422
+    assert limits.TASKS.name in response.text
+    assert not StepTask.objects.filter(text="One too many").exists()
+
+
+def fill_log(plan):
+    ProgressLogEntry.objects.filter(plan=plan).delete()
+    ProgressLogEntry.objects.bulk_create(
+        ProgressLogEntry(plan=plan, logged_at=CREATED_AT, update=f"u{i}")
+        for i in range(limits.LOG_ENTRIES.value)
+    )
+
+
+def test_a_full_log_refuses_an_entry_with_422(alice):
+    plan = template_plan()
+    fill_log(plan)
+
+    response = alice.post(f"/plans/{plan.pk}/log/", {"update": "One too many"}, headers=HTMX)
+
+    assert response.status_code == 422
+    assert limits.LOG_ENTRIES.name in response.text
+    assert ProgressLogEntry.objects.filter(plan=plan).count() == limits.LOG_ENTRIES.value
+
+
+def test_a_full_log_refuses_a_status_change_that_would_log_it(alice):
+    plan = template_plan()
+    fill_log(plan)
+
+    response = alice.post(
+        f"/plans/{plan.pk}/status/", {"expected": "planning", "to": "in_progress"}, headers=HTMX
+    )
+
+    assert response.status_code == 422
+    assert limits.LOG_ENTRIES.name in response.text
+    plan.refresh_from_db()
+    assert plan.status == "planning"
+
+
+def test_a_full_log_refuses_the_tick_that_completes_a_step(alice):
+    plan = template_plan()
+    tasks = list(StepTask.objects.filter(step__plan=plan, step__position=0))
+    for task in tasks[:-1]:
+        alice.post(f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/", {"done": "true"}, headers=HTMX)
+    fill_log(plan)
+
+    response = alice.post(
+        f"/plans/{plan.pk}/rows/tasks/{tasks[-1].pk}/done/", {"done": "true"}, headers=HTMX
+    )
+
+    assert response.status_code == 422
+    assert limits.LOG_ENTRIES.name in response.text
+    tasks[-1].refresh_from_db()
+    assert not tasks[-1].done
+
+
+def test_an_overview_over_its_length_gets_422_in_the_form(alice):
+    plan = template_plan()
+
+    response = alice.post(
+        f"/plans/{plan.pk}/sections/overview/edit/",
+        {"overview": "o" * (limits.OVERVIEW_CHARS + 1)},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 422
+    assert f"at most {limits.OVERVIEW_CHARS}" in response.text.replace(",", "")
+    plan.refresh_from_db()
+    assert len(plan.overview) < limits.OVERVIEW_CHARS
