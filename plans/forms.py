@@ -287,7 +287,13 @@ class StepForm(MergingForm):
         max_length = StepFile._meta.get_field("path").max_length
         if any(len(path) > max_length for path in paths):
             raise ValidationError(f"Each path must be at most {max_length} characters.")
-        return "\n".join(path for path in paths if path)
+        paths = [path for path in paths if path]
+        if len(paths) > limits.FILES_PER_STEP.value:
+            raise ValidationError(
+                f"{len(paths)} files: a step may name at most {limits.FILES_PER_STEP.value} "
+                f"({limits.FILES_PER_STEP.name})."
+            )
+        return "\n".join(paths)
 
     def save(self, commit=True):
         step = super().save(commit)

@@ -263,3 +263,19 @@ def test_an_overview_over_its_length_gets_422_in_the_form(alice):
     assert f"at most {limits.OVERVIEW_CHARS}" in response.text.replace(",", "")
     plan.refresh_from_db()
     assert len(plan.overview) < limits.OVERVIEW_CHARS
+
+
+def test_a_step_edit_naming_too_many_files_gets_422(alice):
+    plan = template_plan()
+    step = plan.steps.first()
+    files = "\n".join(f"src/f{i}.py" for i in range(limits.FILES_PER_STEP.value + 1))
+
+    response = alice.post(
+        f"/plans/{plan.pk}/rows/steps/{step.pk}/edit/",
+        {"title": step.title, "files": files},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 422
+    assert limits.FILES_PER_STEP.name in response.text
+    assert not step.files.exists()
