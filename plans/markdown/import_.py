@@ -112,6 +112,17 @@ def _value(text: str) -> str:
     return "" if fmt.PLACEHOLDER_RE.match(text) else text
 
 
+# Progress-log times are stored in UTC and must be readable back on every database:
+# PostgreSQL cannot hand Python a year past 9999 once converted, and refuses offsets
+# past +-15:59. Real-world zones run from -12:00 to +14:00; a fix plan is not logged
+# before 1970 or after 2200.
+LOG_OFFSETS = (datetime.timedelta(hours=-12), datetime.timedelta(hours=14))
+LOG_TIMES = (
+    datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC),
+    datetime.datetime(2200, 1, 1, tzinfo=datetime.UTC),
+)
+
+
 class _Importer:
     def __init__(self, now: datetime.datetime):
         self.now = now
@@ -475,28 +486,42 @@ class _Importer:
             )
 
     def _log_time(self, line: int, text: str) -> datetime.datetime:
+        """The row's time in UTC; a time written without an offset is in the current zone."""
         if not _value(text):
             self.warnings.append(f"line {line}: progress log row has no time; set to now")
-            return self.now
-        zone = timezone.get_current_timezone()
-        for pattern in TIME_FORMATS:
+            return self.now.astimezone(datetime.UTC)
+        readers = [
+            *(lambda t, p=pattern: datetime.datetime.strptime(t, p) for pattern in TIME_FORMATS),
+            datetime.datetime.fromisoformat,
+            # A clock time alone is on the plan's creation day (with its own offset, if any).
+            lambda t: datetime.datetime.combine(self.doc.created, datetime.time.fromisoformat(t)),
+        ]
+        for read in readers:
             try:
-                return datetime.datetime.strptime(text, pattern).replace(tzinfo=zone)
+                parsed = read(text)
             except ValueError:
-                pass
-        try:
-            parsed = datetime.datetime.fromisoformat(text)
-        except ValueError:
-            pass
+                continue
+            break
         else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
-        try:
-            clock = datetime.time.fromisoformat(text)
-        except ValueError:
             raise PlanFormatError(
                 line, f"expected a time like 2026-11-27 14:05 in the progress log, found {text!r}"
-            ) from None
-        return datetime.datetime.combine(self.doc.created, clock, tzinfo=zone)
+            )
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.get_current_timezone())
+        if not LOG_OFFSETS[0] <= parsed.utcoffset() <= LOG_OFFSETS[1]:
+            raise PlanFormatError(
+                line,
+                f"the progress log time {text!r} has an offset no time zone uses; "
+                "expected an offset from -12:00 to +14:00",
+            )
+        # Comparing aware times never overflows; converting year 9999 to UTC may.
+        if not LOG_TIMES[0] <= parsed < LOG_TIMES[1]:
+            raise PlanFormatError(
+                line,
+                f"the progress log time {text!r} is out of range; expected a time from "
+                f"{LOG_TIMES[0]:%Y-%m-%d} to before {LOG_TIMES[1]:%Y-%m-%d} (UTC)",
+            )
+        return parsed.astimezone(datetime.UTC)
 
     # -- shared pieces -----------------------------------------------------------------
 

@@ -1,13 +1,19 @@
-"""Write every plan as a Markdown file: a backup people can read, that import_plan restores."""
+"""Write every plan as a Markdown file: a backup people can read, that import_plan restores.
+
+One plan that cannot be read or written never stops the backup: every other plan is
+written, each one that was not is named on stderr, and the command fails at the end.
+"""
 
 import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from plans.downloads import download_filename
 from plans.markdown.export import render_plan
 from plans.markdown.store import document_from_plan, plans_with_children
+from plans.models import Plan
 
 CHUNK = 100
 
@@ -23,13 +29,57 @@ class Command(BaseCommand):
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise CommandError(f"cannot create {directory}: {error.strerror}") from None
-        count = 0
-        # Prefetching in chunks: nine queries per hundred plans, memory bounded.
-        for plan in plans_with_children().order_by("pk").iterator(chunk_size=CHUNK):
-            name = f"{plan.pk:06d}-{download_filename(plan.issue_id, plan.fix_name, plan.pk)}"
-            path = directory / name
-            partial = path.with_suffix(".md.partial")
-            partial.write_text(render_plan(document_from_plan(plan)), encoding="utf-8")
-            os.replace(partial, path)
-            count += 1
-        self.stdout.write(f"wrote {count} plan{'s' if count != 1 else ''} to {directory}")
+        written = failed = 0
+        for chunk in _chunks():
+            try:
+                plans = _read([pk for pk, _issue_id in chunk])
+            except Exception:
+                plans = None  # one unreadable row fails its chunk: read the plans one by one
+            for pk, issue_id in chunk:
+                try:
+                    plan = plans.get(pk) if plans is not None else _read([pk]).get(pk)
+                    if plan is None:
+                        continue  # deleted since the chunk was listed
+                    _write(plan, directory)
+                except Exception as error:  # whatever it is, the other plans are written
+                    failed += 1
+                    reason = " ".join(f"{type(error).__name__}: {error}".split())
+                    self.stderr.write(f"plan {pk} ({issue_id or 'no issue id'}): {reason}")
+                else:
+                    written += 1
+        self.stdout.write(f"wrote {written} plan{'s' if written != 1 else ''} to {directory}")
+        if failed:
+            raise CommandError(
+                f"{failed} plan{'s' if failed != 1 else ''} could not be written (listed above)"
+            )
+
+
+def _chunks():
+    """(id, issue id) of every plan, CHUNK at a time, by keyset: memory stays bounded."""
+    last = 0
+    while chunk := list(
+        Plan.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "issue_id")[:CHUNK]
+    ):
+        yield chunk
+        last = chunk[-1][0]
+
+
+def _read(pks: list[int]) -> dict[int, Plan]:
+    """The plans with every child, in nine queries however many.
+
+    Each read is its own transaction or savepoint: on PostgreSQL a failed query would
+    otherwise poison the enclosing transaction and every read after it.
+    """
+    with transaction.atomic():
+        return {plan.pk: plan for plan in plans_with_children().filter(pk__in=pks)}
+
+
+def _write(plan: Plan, directory: Path) -> None:
+    name = f"{plan.pk:06d}-{download_filename(plan.issue_id, plan.fix_name, plan.pk)}"
+    path = directory / name
+    partial = path.with_suffix(".md.partial")
+    try:
+        partial.write_text(render_plan(document_from_plan(plan)), encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
