@@ -3,14 +3,23 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
 
+from plans.management.commands import export_all
 from plans.models import Plan
 from tests.factories import filled_plan, template_plan
 
 pytestmark = pytest.mark.django_db
 
 
-def test_load_demo_creates_one_plan_and_a_login(capsys):
+@pytest.fixture
+def debug_on(settings):
+    """A developer's machine, as `make run` has it (pytest-django turns DEBUG off)."""
+    settings.DEBUG = True
+
+
+def test_load_demo_creates_one_plan_and_a_login(capsys, debug_on):
     call_command("load_demo")
     call_command("load_demo")
 
@@ -26,7 +35,7 @@ def test_load_demo_creates_one_plan_and_a_login(capsys):
     assert f"http://127.0.0.1:8000/plans/{plan.pk}/" in out
 
 
-def test_load_demo_does_not_reset_a_changed_password():
+def test_load_demo_does_not_reset_a_changed_password(debug_on):
     call_command("load_demo")
     user = get_user_model().objects.get(username="demo")
     user.set_password("a-better-one")
@@ -36,6 +45,28 @@ def test_load_demo_does_not_reset_a_changed_password():
 
     user.refresh_from_db()
     assert user.check_password("a-better-one")
+
+
+def test_load_demo_refuses_with_debug_off_and_changes_nothing(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG is off") as refused:
+        call_command("load_demo")
+
+    assert "--create-known-password-login" in str(refused.value)
+    assert not get_user_model().objects.exists()
+    assert not Plan.objects.exists()
+
+
+def test_load_demo_with_debug_off_creates_the_login_when_asked_by_name(settings, capsys):
+    settings.DEBUG = False
+
+    call_command("load_demo", "--create-known-password-login")
+
+    user = get_user_model().objects.get(username="demo")
+    assert user.check_password("demo") and user.has_perm("plans.change_plan")
+    assert Plan.objects.get().issue_id == "INC-2041"
+    assert "Log in as demo / demo" in capsys.readouterr().out
 
 
 def test_export_all_writes_every_plan_and_import_restores_them(tmp_path, capsys):
@@ -57,3 +88,49 @@ def test_export_all_writes_every_plan_and_import_restores_them(tmp_path, capsys)
     Plan.objects.all().delete()
     call_command("import_plan", *map(str, files))
     assert sorted(Plan.objects.values_list("issue_id", flat=True)) == ["AUTH-812", "OPS-1"]
+
+
+# A time PostgreSQL stores but psycopg cannot load (year 10000 in UTC), as imports wrote
+# before their range was checked; SQLite stores any text, and Django refuses month 13.
+UNREADABLE_TIME = {"postgresql": "9999-12-31 23:59:00-14", "sqlite": "2026-13-01 00:00:00"}
+
+
+def make_unreadable(plan):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE plans_progresslogentry SET logged_at = %s WHERE plan_id = %s",
+            [UNREADABLE_TIME[connection.vendor], plan.pk],
+        )
+
+
+def test_export_all_writes_every_plan_it_can_read_and_names_the_one_it_cannot(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(export_all, "CHUNK", 2)  # the bad plan shares a chunk with a good one
+    plans = [template_plan(issue_id=f"OPS-{n}", fix_name="Disk full") for n in range(5)]
+    make_unreadable(plans[2])
+
+    with pytest.raises(CommandError, match="1 plan could not be written"):
+        call_command("export_all", str(tmp_path))
+
+    written = sorted(f.name for f in tmp_path.iterdir())
+    assert written == [f"{p.pk:06d}-{p.issue_id}-Disk-full.md" for p in plans if p != plans[2]]
+    out, err = capsys.readouterr()
+    assert "wrote 4 plans" in out
+    [line] = err.splitlines()
+    assert line.startswith(f"plan {plans[2].pk} (OPS-2): ")
+    assert Plan.objects.count() == 5  # the database is still usable after the failed read
+
+
+def test_export_all_names_a_plan_whose_file_cannot_be_written(tmp_path, capsys):
+    plans = [template_plan(issue_id=f"OPS-{n}", fix_name="Disk full") for n in range(3)]
+    (tmp_path / f"{plans[1].pk:06d}-OPS-1-Disk-full.md").mkdir()
+
+    with pytest.raises(CommandError, match="1 plan could not be written"):
+        call_command("export_all", str(tmp_path))
+
+    assert (tmp_path / f"{plans[0].pk:06d}-OPS-0-Disk-full.md").is_file()
+    assert (tmp_path / f"{plans[2].pk:06d}-OPS-2-Disk-full.md").is_file()
+    assert not list(tmp_path.glob("*.partial"))
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"plan {plans[1].pk} (OPS-1): IsADirectoryError: ")
