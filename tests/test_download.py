@@ -102,3 +102,52 @@ def test_a_change_is_in_the_next_download_at_once(alice):
     assert first != second
     assert second == command_export(plan)
     assert b"- [x] Apply temporary workaround" in second
+
+
+INVISIBLE = [
+    *map(chr, range(0x202A, 0x202F)),  # bidi embeddings and overrides: U+202E reverses
+    *map(chr, range(0x2066, 0x206A)),  # bidi isolates
+    "\u200e",  # left-to-right mark
+    "\u200f",  # right-to-left mark
+    "\u061c",  # Arabic letter mark
+    "\u200b",  # zero-width space
+    "\u200d",  # zero-width joiner
+    "\u2060",  # word joiner
+    "\ufeff",  # byte order mark
+    "\u00ad",  # soft hyphen
+    "\x85",  # C1: next line
+    "\x9b",  # C1: control sequence introducer
+]
+
+
+@pytest.mark.parametrize("char", INVISIBLE, ids=lambda char: f"U+{ord(char):04X}")
+def test_invisible_characters_are_dropped_from_the_file_name(alice, char):
+    plan = template_plan(issue_id="INC-7", fix_name=f"Résumé{char}gnp.exe")
+
+    disposition = alice.get(f"/plans/{plan.pk}/export.md")["Content-Disposition"]
+
+    assert disposition == (
+        'attachment; filename="INC-7-Resumegnp.exe.md"; '
+        "filename*=UTF-8''INC-7-R%C3%A9sum%C3%A9gnp.exe.md"
+    )
+
+
+def test_a_right_to_left_override_cannot_disguise_an_ascii_name(alice):
+    plan = template_plan(issue_id="INC-7", fix_name="invoice\u202egnp.exe")
+
+    disposition = alice.get(f"/plans/{plan.pk}/export.md")["Content-Disposition"]
+
+    assert disposition == 'attachment; filename="INC-7-invoicegnp.exe.md"'
+
+
+def test_a_long_non_ascii_name_stays_within_what_filesystems_allow(alice, tmp_path):
+    from django.core.management import call_command
+
+    from plans.downloads import download_filename
+
+    name = download_filename("事故-1", "長い名前" * 60, 1)
+    assert len(f"000001-{name}".encode()) <= 255
+
+    template_plan(issue_id="事故-1", fix_name="長い名前" * 50)
+    call_command("export_all", str(tmp_path))
+    assert len(list(tmp_path.iterdir())) == 1
