@@ -125,7 +125,8 @@ def seed_large_plan() -> Plan:
 def session_for(user) -> str:
     store = SessionStore()
     store["_auth_user_id"] = str(user.pk)
-    store["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
+    # The last backend logs users in; django-axes' one, first, only refuses locked-out ones.
+    store["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
     store["_auth_user_hash"] = user.get_session_auth_hash()
     store.create()
     return store.session_key

@@ -6,6 +6,7 @@ at. With DEBUG off the defaults are the production ones: HTTPS only, HSTS, secur
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "plans",
 ]
 
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a login refused by its backend into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fixtracker.urls"
@@ -209,8 +213,40 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 # The TLS proxy in front (a load balancer, Caddy, nginx) says which scheme the client used.
-if env_bool("FIXTRACKER_BEHIND_PROXY", not DEBUG):
+BEHIND_PROXY = env_bool("FIXTRACKER_BEHIND_PROXY", not DEBUG)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Failed logins (django-axes; docs/security.md). A client that fails this many times for
+# one username is refused for that username, with a 429, until the cool-off has passed
+# since its last counted failure; the same username from elsewhere, and other usernames
+# from that client, are not affected. Attempts while refused are not counted, so the
+# cool-off does not grow and the page can say when to come back.
+AXES_FAILURE_LIMIT = env_int("FIXTRACKER_LOGIN_FAILURE_LIMIT", 10)
+_cooloff_minutes = env_int("FIXTRACKER_LOGIN_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "fixtracker.login_throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "fixtracker.login_throttle.client_ip"
+# How many proxies of ours stand in front and append to X-Forwarded-For: the client is the
+# address the outermost of them saw, counted from the right. Entries further left were
+# written by the client and are ignored. 0 reads REMOTE_ADDR only.
+FIXTRACKER_PROXY_COUNT = env_int("FIXTRACKER_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+# The operator needs the username and address to unlock one (manage.py axes_reset_*).
+AXES_SENSITIVE_PARAMETERS = []
+# Log lines name the username and address only, and no banner goes to stdout at start-up,
+# where `manage.py export_plan` writes its Markdown.
+AXES_VERBOSE = False
+# No row per successful login: the request log has them, and the table would only grow.
+AXES_DISABLE_ACCESS_LOG = True
+if AXES_FAILURE_LIMIT < 1 or _cooloff_minutes < 1 or FIXTRACKER_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        "FIXTRACKER_LOGIN_FAILURE_LIMIT and FIXTRACKER_LOGIN_COOLOFF_MINUTES must be at "
+        "least 1, FIXTRACKER_PROXY_COUNT at least 0."
+    )
 
 LOGGING = {
     "version": 1,
