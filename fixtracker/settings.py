@@ -131,8 +131,18 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Django's ModelBackend, reading a user's permissions in one query (plans/permissions.py).
-AUTHENTICATION_BACKENDS = ["plans.permissions.ModelBackend"]
+# A form post carries its field and the values it was opened with (`base`, as JSON): the
+# longest field the limits allow (plans/limits.py), in four-byte characters and URL-encoded,
+# is past Django's default of 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+
+# django-axes first: it refuses a locked-out client and username before the next backend
+# hashes the password (docs/security.md). Then Django's ModelBackend, reading a user's
+# permissions in one query (plans/permissions.py); it is the one that logs users in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "plans.permissions.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

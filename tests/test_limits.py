@@ -3,6 +3,7 @@ and the largest plan they allow opens quickly and comes back whole through its o
 
 import dataclasses
 import time
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -279,3 +280,20 @@ def test_a_step_edit_naming_too_many_files_gets_422(alice):
     assert response.status_code == 422
     assert limits.FILES_PER_STEP.name in response.text
     assert not step.files.exists()
+
+
+def test_notes_at_their_length_in_four_byte_characters_save_in_the_form(alice):
+    plan = template_plan()
+    url = f"/plans/{plan.pk}/sections/notes/edit/"
+    notes = "😀" * limits.NOTES_CHARS
+    plan.notes = notes[:-1]
+    plan.save()
+    base = alice.get(url, headers=HTMX).context["edit_form"].initial["base"]
+
+    # As htmx sends a form: URL-encoded, every byte of the emoji as %XX.
+    body = urlencode({"notes": notes, "base": base})
+    response = alice.post(url, body, content_type="application/x-www-form-urlencoded", headers=HTMX)
+
+    assert response.status_code == 200
+    plan.refresh_from_db()
+    assert plan.notes == notes
