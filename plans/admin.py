@@ -6,7 +6,7 @@ from django.core.cache import caches
 from django.utils import timezone
 
 from plans import limits
-from plans.forms import ChecksText
+from plans.forms import AdminLoginForm, ChecksText
 from plans.models import (
     ChecklistItem,
     MonitoringMetric,
@@ -259,3 +259,7 @@ class ShareLinkAdmin(ChangesPlan, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# The admin's login refuses an overlong username too, before django-axes records it.
+admin.site.login_form = AdminLoginForm

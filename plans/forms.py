@@ -1,9 +1,13 @@
 """Every input FixTracker accepts is validated here."""
 
 import json
+from contextlib import suppress
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from plans import limits
 from plans.models import (
@@ -117,16 +121,23 @@ class MergingForm(LabelsWithoutColons, forms.ModelForm):
         return json.dumps({k: "" if v is None else str(v) for k, v in values.items()})
 
     def _base_values(self) -> dict:
+        """The values the form was rendered with; the current ones where `base` lacks them.
+
+        `base` comes back from the browser, so it may be anything: only an object of strings,
+        as `_dump` writes it, is read; deep nesting fails the decoder with RecursionError.
+        """
         try:
             raw = json.loads(self.cleaned_data.get("base") or "{}")
-        except ValueError:
+        except (ValueError, RecursionError):
+            raw = {}
+        if not isinstance(raw, dict):
             raw = {}
         values = {}
         for name in self.merged_fields:
-            try:
-                values[name] = self.fields[name].clean(raw[name])
-            except (KeyError, TypeError, ValidationError):
-                values[name] = self.current[name]
+            values[name] = self.current[name]
+            if isinstance(raw.get(name), str):
+                with suppress(ValidationError):
+                    values[name] = self.fields[name].clean(raw[name])
             if isinstance(values[name], str):
                 values[name] = values[name].replace("\r\n", "\n")
         return values
@@ -429,3 +440,22 @@ class ShareLinkForm(CleanTextForm):
         coerce=int,
         empty_value=None,
     )
+
+
+class UsernameLengthChecked:
+    """A login form whose username is refused past the user model's length before anyone
+    looks it up: django-axes records a failed login's username in a column of 255
+    characters, and a longer one failed the login with a 500 on PostgreSQL."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class LoginForm(UsernameLengthChecked, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(UsernameLengthChecked, AdminAuthenticationForm):
+    pass

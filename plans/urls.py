@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 from django.views.decorators.http import require_http_methods
 
+from plans.forms import LoginForm
 from plans.views import (
     dashboard,
     log,
@@ -13,44 +14,49 @@ from plans.views import (
     share_links,
     status,
 )
+from plans.views.ids import IdConverter
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     # Django's form views also take PUT; nothing here should.
     path(
         "accounts/login/",
-        require_http_methods(["GET", "POST"])(auth_views.LoginView.as_view()),
+        require_http_methods(["GET", "POST"])(
+            auth_views.LoginView.as_view(authentication_form=LoginForm)
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("plans/new/", plan.plan_new, name="plan_new"),
     path("plans/import/", markdown_io.plan_import, name="plan_import"),
-    path("plans/<int:plan_id>/export.md", markdown_io.plan_export, name="plan_export"),
-    path("plans/<int:plan_id>/share/", share_links.create_link, name="share_link_create"),
+    path("plans/<id:plan_id>/export.md", markdown_io.plan_export, name="plan_export"),
+    path("plans/<id:plan_id>/share/", share_links.create_link, name="share_link_create"),
     path(
-        "plans/<int:plan_id>/share/<int:link_id>/revoke/",
+        "plans/<id:plan_id>/share/<id:link_id>/revoke/",
         share_links.revoke_link,
         name="share_link_revoke",
     ),
     path("s/<str:token>/", share.stakeholder_page, name="stakeholder"),
     path("s/<str:token>/export.md", share.stakeholder_export, name="stakeholder_export"),
-    path("plans/<int:plan_id>/", plan.plan_detail, name="plan"),
-    path("plans/<int:plan_id>/status/", status.change_status, name="plan_status"),
-    path("plans/<int:plan_id>/log/", log.add_log_entry, name="plan_log"),
-    path("plans/<int:plan_id>/sections/<str:name>/", sections.section_show, name="section"),
+    path("plans/<id:plan_id>/", plan.plan_detail, name="plan"),
+    path("plans/<id:plan_id>/status/", status.change_status, name="plan_status"),
+    path("plans/<id:plan_id>/log/", log.add_log_entry, name="plan_log"),
+    path("plans/<id:plan_id>/sections/<str:name>/", sections.section_show, name="section"),
     path(
-        "plans/<int:plan_id>/sections/<str:name>/edit/",
+        "plans/<id:plan_id>/sections/<str:name>/edit/",
         sections.section_edit,
         name="section_edit",
     ),
-    path("plans/<int:plan_id>/rows/<str:kind>/add/", rows.row_add, name="row_add"),
-    path("plans/<int:plan_id>/rows/<str:kind>/<int:row_id>/", rows.row_show, name="row"),
-    path("plans/<int:plan_id>/rows/<str:kind>/<int:row_id>/edit/", rows.row_edit, name="row_edit"),
-    path("plans/<int:plan_id>/rows/<str:kind>/<int:row_id>/move/", rows.row_move, name="row_move"),
+    path("plans/<id:plan_id>/rows/<str:kind>/add/", rows.row_add, name="row_add"),
+    path("plans/<id:plan_id>/rows/<str:kind>/<id:row_id>/", rows.row_show, name="row"),
+    path("plans/<id:plan_id>/rows/<str:kind>/<id:row_id>/edit/", rows.row_edit, name="row_edit"),
+    path("plans/<id:plan_id>/rows/<str:kind>/<id:row_id>/move/", rows.row_move, name="row_move"),
     path(
-        "plans/<int:plan_id>/rows/<str:kind>/<int:row_id>/delete/",
+        "plans/<id:plan_id>/rows/<str:kind>/<id:row_id>/delete/",
         rows.row_delete,
         name="row_delete",
     ),
-    path("plans/<int:plan_id>/rows/<str:kind>/<int:row_id>/done/", rows.row_done, name="row_done"),
+    path("plans/<id:plan_id>/rows/<str:kind>/<id:row_id>/done/", rows.row_done, name="row_done"),
 ]

@@ -225,3 +225,13 @@ def test_a_setting_that_would_disable_the_throttle_stops_start_up(setting):
 
     assert result.returncode != 0
     assert setting in result.stderr
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_an_overlong_username_is_refused_as_a_failed_login_not_a_server_error(client, url):
+    # django-axes records a failed login's username in 255 characters; PostgreSQL refused more.
+    response = client.post(url, {"username": "u" * 256, "password": "x"})
+
+    assert response.status_code == 200
+    assert b'type="password"' in response.content
+    assert not AccessAttempt.objects.exists()

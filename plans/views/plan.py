@@ -17,6 +17,7 @@ from plans.rendered import render_parts, render_with_parts
 from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS, RowKind
 from plans.sections import SECTIONS
 from plans.views.access import PAGE_STATE, can_edit, editor_required, plan_url
+from plans.views.ids import parse_id
 from plans.workflow import author_name, neighbours
 
 
@@ -147,9 +148,11 @@ def edit_target_context(plan_id: int, target: str) -> dict:
         return {"editing": target, "edit_form": SECTIONS[target].form(instance=plan)}
     kind_name, _, row_id = target.rpartition("-")
     kind = ROW_KINDS.get(kind_name)
-    if kind is None or not row_id.isdigit():
+    # A target naming no row, by a number or by something else, only leaves every form shut.
+    row_id = parse_id(row_id)
+    if kind is None or row_id is None:
         return {}
-    row = kind.rows_for(plan_id).filter(pk=int(row_id)).first()
+    row = kind.rows_for(plan_id).filter(pk=row_id).first()
     if row is None:
         return {}
     return {"editing_kind": kind.name, "editing_id": row.pk, "edit_form": kind.form(instance=row)}

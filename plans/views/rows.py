@@ -15,6 +15,7 @@ from plans.models import Plan, Step
 from plans.queries import plan_with_progress, progress
 from plans.rows import ROW_KINDS, RowKind
 from plans.views.access import answer, can_edit, editor_required, plan_url
+from plans.views.ids import parse_id
 from plans.views.plan import decorate_step, row_list
 
 
@@ -119,10 +120,11 @@ def row_edit(request, plan_id: int, kind: str, row_id: int):
 def _parent(kind: RowKind, plan: Plan, request):
     if not kind.in_step:
         return plan
-    step_id = request.POST.get("step", "")
-    if not step_id.isdigit():
+    # A step that is not a plain number is no step: 404, like a number no step has.
+    step_id = parse_id(request.POST.get("step", ""))
+    if step_id is None:
         raise Http404("No such step.")
-    return get_object_or_404(Step, pk=int(step_id), plan=plan)
+    return get_object_or_404(Step, pk=step_id, plan=plan)
 
 
 @require_POST
