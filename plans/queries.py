@@ -1,10 +1,27 @@
 """Querysets for the pages, each a fixed number of queries whatever the data holds."""
 
-from django.db.models import IntegerField, Max, Q, QuerySet, prefetch_related_objects
+from dataclasses import dataclass
+
+from django.db.models import (
+    IntegerField,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
 
 from plans.markdown.store import PLAN_ROWS
-from plans.models import ChecklistItem, Plan, ProgressLogEntry, Step, StepTask
+from plans.models import (
+    ChecklistItem,
+    MonitoringMetric,
+    Plan,
+    ProgressLogEntry,
+    Step,
+    StepFile,
+    StepTask,
+)
 
 
 def dashboard_plans(*, q: str = "", status: str = "", priority: str = "") -> QuerySet[Plan]:
@@ -95,12 +112,20 @@ def plan_with_progress(plan_id: int) -> Plan | None:
 
 
 def stakeholder_plan() -> QuerySet[Plan]:
-    """A plan with what the stakeholder page shows, prefetched (its log comes from `recent_log`)."""
+    """A plan ready for `document_from_plan`, with only the rows its stakeholder copy keeps.
+
+    Files and metrics are withheld from stakeholders (`plans.markdown.redact`), so they are
+    not read: an empty prefetch costs no query. The log is read a page at a time
+    (`recent_log`). Every checklist item is read, for the overall progress.
+    """
     return Plan.objects.prefetch_related(
         "checklist_items",
         "steps__tasks",
+        Prefetch("steps__files", queryset=StepFile.objects.none()),
+        Prefetch("metrics", queryset=MonitoringMetric.objects.none()),
         "stakeholder_updates",
         "phases",
+        Prefetch("log_entries", queryset=ProgressLogEntry.objects.none()),
     )
 
 
@@ -110,16 +135,62 @@ def prefetch_plan_page(plan: Plan) -> None:
 
 
 LOG_PAGE = 50
+# No log has a billion pages: a longer `?log_page=` is read as past the end.
+LOG_PAGE_DIGITS = 9
 
 
-def recent_log(plan_id: int, *, everything: bool = False) -> tuple[list[ProgressLogEntry], bool]:
-    """The newest log entries first: the last LOG_PAGE of them, or all; and whether more exist.
+@dataclass
+class LogPage:
+    """One page of a plan's progress log, newest first: page 1 holds the newest entries."""
 
-    A long incident's log runs to thousands of rows; the page shows the recent ones and links
-    to the rest, so its cost does not grow with the log.
+    entries: list[ProgressLogEntry]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def start(self) -> int:
+        """The place of the page's newest entry, counting from the newest of all as 1."""
+        return (self.number - 1) * LOG_PAGE + 1 if self.entries else 0
+
+    @property
+    def end(self) -> int:
+        return (self.number - 1) * LOG_PAGE + len(self.entries)
+
+    @property
+    def first_number(self) -> int:
+        """The list number of the page's first entry in a `reversed` list (oldest is 1)."""
+        return self.total - (self.number - 1) * LOG_PAGE
+
+    @property
+    def newer(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def older(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+
+def log_page_number(value: str | None) -> int:
+    """`?log_page=` as a page number: anything else is the first page, and a number too
+    long to be a page is past the end (which `recent_log` reads as the last page).
     """
-    entries = ProgressLogEntry.objects.filter(plan_id=plan_id).order_by("-logged_at", "-id")
-    if everything:
-        return list(entries), False
-    recent = list(entries[: LOG_PAGE + 1])
-    return recent[:LOG_PAGE], len(recent) > LOG_PAGE
+    text = value or ""
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return max(1, int(text)) if len(text) <= LOG_PAGE_DIGITS else 10**LOG_PAGE_DIGITS
+
+
+def recent_log(plan_id: int, page: int = 1) -> LogPage:
+    """One page of the log, newest first, in two queries whatever the log holds.
+
+    A page past the end is the last page. A long incident's log runs to tens of thousands
+    of rows: the pages show it a slice at a time, and no page reads more than its slice.
+    """
+    entries = ProgressLogEntry.objects.filter(plan_id=plan_id)
+    total = entries.count()
+    pages = max(1, -(-total // LOG_PAGE))
+    number = max(1, min(page, pages))
+    offset = (number - 1) * LOG_PAGE
+    newest_first = entries.order_by("-logged_at", "-id")[offset : offset + LOG_PAGE]
+    return LogPage(list(newest_first), number, pages, total)

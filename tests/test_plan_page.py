@@ -170,8 +170,8 @@ def test_query_count_does_not_grow_with_the_plan(alice, n, django_assert_max_num
         template_plan(issue_id=f"OTHER-{i}")
     grow(plan, n)
 
-    # session, user, plan, 8 child lists, permissions, share links.
-    with django_assert_max_num_queries(13):
+    # session, user, plan, 7 child lists, log size, log page, permissions, share links.
+    with django_assert_max_num_queries(14):
         response = alice.get(f"/plans/{plan.pk}/")
     assert response.status_code == 200
     assert f"Step {n}: S{n - 1}" in response.content.decode()
@@ -197,18 +197,34 @@ def test_htmx_fragments_keep_a_constant_query_count(alice, n, django_assert_max_
         )
 
 
-def test_a_long_log_shows_its_newest_entries_and_links_to_the_rest(alice):
+def test_a_long_log_shows_its_newest_entries_and_pages_to_the_rest(alice):
+    from tests.test_stakeholder_page import add_log, entries
+
     plan = template_plan()
-    ProgressLogEntry.objects.bulk_create(
-        [ProgressLogEntry(plan=plan, update=f"Update number {i}") for i in range(60)]
-    )
+    add_log(plan, 60)
 
     page = alice.get(f"/plans/{plan.pk}/").content.decode()
-    whole = alice.get(f"/plans/{plan.pk}/", {"log": "all"}).content.decode()
+    older = alice.get(f"/plans/{plan.pk}/", {"log_page": "2"}).content.decode()
 
-    assert page.count("Update number") == 50 and "Show the whole log" in page
-    assert whole.count("Update number") == 60 and "Show the whole log" not in whole
-    assert "Plan created" in whole and "Plan created" not in page
+    assert page.count("Update number") == 50 and "Plan created" not in page
+    assert entries(1, 50, 61) in page and 'href="?log_page=2#progress-log"' in page
+    assert older.count("Update number") == 10 and "Plan created" in older
+    assert entries(51, 61, 61) in older and 'href="?log_page=1#progress-log"' in older
+
+
+@pytest.mark.parametrize("log_page", ["1", "4", "99999"])
+def test_each_page_of_a_long_log_costs_the_same(alice, log_page, django_assert_num_queries):
+    from tests.test_stakeholder_page import add_log
+
+    plan = template_plan()
+    add_log(plan, 500)
+
+    # session, user, plan, 7 child lists, log size, log page, permissions, share links.
+    with django_assert_num_queries(14):
+        response = alice.get(f"/plans/{plan.pk}/", {"log_page": log_page})
+    assert response.status_code == 200
+    # The last page holds the plan's first entry alone.
+    assert response.content.decode().count("Update number") == (0 if log_page == "99999" else 50)
 
 
 def test_a_page_shown_again_shows_a_change_at_once(alice):

@@ -3,12 +3,13 @@
 import datetime
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
-from plans.models import Plan, ShareLink, Status, StepTask
+from plans.models import Plan, ProgressLogEntry, ShareLink, Status, StepTask
 from plans.sharing import create_share_link
 from tests.conftest import HTMX
-from tests.factories import filled_plan, template_plan
+from tests.factories import CREATED_AT, filled_plan, template_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +79,19 @@ def test_every_method_but_get_and_head_is_405(client, shared, method):
 
     assert response.status_code == 405
     assert getattr(client, method)(f"/s/{token}/export.md").status_code == 405
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_other_methods_get_405_not_the_csrf_403(shared, method):
+    _plan, token = shared
+    browser = Client(enforce_csrf_checks=True)
+
+    page = getattr(browser, method)(f"/s/{token}/")
+    download = getattr(browser, method)(f"/s/{token}/export.md")
+
+    assert page.status_code == 405 and page["Allow"] == "GET, HEAD"
+    assert download.status_code == 405 and download["Allow"] == "GET, HEAD"
+    assert not page.cookies and not download.cookies
 
 
 def test_head_works(client, shared):
@@ -234,28 +248,87 @@ def test_log_is_newest_first(client):
 
 
 @pytest.mark.parametrize("n", [1, 50])
-def test_query_count_does_not_grow(client, n, django_assert_max_num_queries):
+@pytest.mark.parametrize("log_page", ["1", "3", "99999"])
+def test_query_count_does_not_grow(client, n, log_page, django_assert_num_queries):
     from tests.test_plan_page import grow
 
     plan = template_plan()
     grow(plan, n)
+    add_log(plan, 10 * n)
     _link, token = create_share_link(plan.pk)
 
-    # link, plan, checklist, steps, tasks, stakeholders, phases, log.
-    with django_assert_max_num_queries(8):
-        assert client.get(f"/s/{token}/").status_code == 200
+    # link, plan, checklist, steps, tasks, stakeholders, phases, log size, log page.
+    with django_assert_num_queries(9):
+        response = client.get(f"/s/{token}/", {"log_page": log_page})
+    assert response.status_code == 200
 
 
-def test_a_long_log_is_cut_to_the_newest_with_a_link(client):
-    plan = template_plan()
-    plan.log_entries.bulk_create(
-        [plan.log_entries.model(plan=plan, update=f"Update number {i}") for i in range(60)]
+def add_log(plan, count: int) -> None:
+    """`count` entries after the plan's first, a minute apart: "Update number 0" is oldest."""
+    start = CREATED_AT
+    ProgressLogEntry.objects.bulk_create(
+        ProgressLogEntry(
+            plan=plan,
+            update=f"Update number {i}",
+            logged_at=start + datetime.timedelta(minutes=i + 1),
+        )
+        for i in range(count)
     )
+
+
+def entries(first: int, last: int, total: int) -> str:
+    return f"Entries {first}\N{EN DASH}{last} of {total}, newest first"
+
+
+def test_a_long_log_shows_its_newest_page_with_a_link_to_older_entries(client):
+    plan = template_plan()
+    add_log(plan, 120)
     _link, token = create_share_link(plan.pk)
 
-    page = client.get(f"/s/{token}/").content.decode()
-    whole = client.get(f"/s/{token}/", {"log": "all"}).content.decode()
+    html = client.get(f"/s/{token}/").content.decode()
 
-    assert page.count("Update number") == 50 and 'href="?log=all"' in page
-    assert whole.count("Update number") == 60
-    assert f'hx-get="/s/{token}/?log=all"' in whole
+    assert html.count("Update number") == 50
+    assert html.index("Update number 119<") < html.index("Update number 70<")
+    assert "Update number 69<" not in html
+    assert entries(1, 50, 121) in html
+    assert 'href="?log_page=2#progress-log"' in html and "Newer" not in html
+    assert 'reversed start="121"' in html
+
+
+def test_an_older_page_of_the_log_keeps_polling_itself(client):
+    plan = template_plan()
+    add_log(plan, 120)
+    _link, token = create_share_link(plan.pk)
+
+    middle = client.get(f"/s/{token}/", {"log_page": "2"}).content.decode()
+    oldest = client.get(f"/s/{token}/", {"log_page": "3"}, headers=HTMX).content.decode()
+
+    assert entries(51, 100, 121) in middle and "Update number 69<" in middle
+    assert 'href="?log_page=1#progress-log"' in middle
+    assert 'href="?log_page=3#progress-log"' in middle
+    assert f'hx-get="/s/{token}/?log_page=2"' in middle
+    assert entries(101, 121, 121) in oldest and "Plan created" in oldest
+    assert "Older" not in oldest and f'hx-get="/s/{token}/?log_page=3"' in oldest
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "x", "²", "٣", "1.5", "9" * 5000])
+def test_a_log_page_that_is_no_page_shows_a_page_of_the_log(client, value):
+    plan = template_plan()
+    add_log(plan, 60)
+    _link, token = create_share_link(plan.pk)
+
+    response = client.get(f"/s/{token}/", {"log_page": value})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert entries(1, 50, 61) in html or entries(51, 61, 61) in html
+
+
+def test_a_page_past_the_end_shows_the_oldest(client):
+    plan = template_plan()
+    add_log(plan, 60)
+    _link, token = create_share_link(plan.pk)
+
+    html = client.get(f"/s/{token}/", {"log_page": "99999"}).content.decode()
+
+    assert entries(51, 61, 61) in html and "Plan created" in html

@@ -1,33 +1,44 @@
-"""A stakeholder's copy of a plan: the same format, without the engineering internals.
+"""What a stakeholder sees of a plan: the one policy behind the share page and its download.
 
-Share links are for people outside the team (product, support, customers' contacts). Their
-page hides rollback commands, cache keys, commit hashes, files and code, so their download
-does too: those fields are blanked, and the exporter writes a blank field as the template's
-placeholder, so the copy is still a valid plan document that imports.
+Share links go to people outside the team (product, support, a customer's contact). They
+see where a fix stands, not how it is done. `for_stakeholders` copies what `SHOWN` names
+into a fresh `PlanDocument`; everything else keeps the document's default, which the
+exporter writes as the template's placeholder or leaves empty, so the copy still imports.
+Withheld: the spec's title and link, prerequisites, the steps' task texts, files, code,
+test commands and timelines, the rollback plan, metrics, post-mortem, notes, and the plan's
+variables (default branch, reviewer, commands, commit, cache keys, channel). A field added
+to the document later is withheld until it is named here.
+
+The download is this document in the template format (`export_plan(stakeholder_copy=True)`)
+and the stakeholder page is drawn from the same document (`plans.views.share`), so the
+page cannot show what the download leaves out, nor the other way round.
 """
 
-import dataclasses
+from plans.markdown.document import CheckItem, PlanDocument, StepData
 
-from plans.markdown.document import PlanDocument
-from plans.models import DEFAULT_DATABASE_ROLLBACK
-
-INTERNAL_FIELDS = {
-    "default_branch": "",
-    "reviewer": "",
-    "test_command": "",
-    "deploy_command": "",
-    "notification_channel": "",
-    "revert_commit": "",
-    "cache_keys": "",
-    "database_rollback": DEFAULT_DATABASE_ROLLBACK,
-    "rollback_command": "",
-    "notes": "",
-}
+# The document's fields and whole lists a stakeholder sees.
+SHOWN = (
+    "fix_name",
+    "issue_id",
+    "author",
+    "created",
+    "priority",
+    "status",
+    "overview",
+    "success_criteria",
+    "stakeholders",
+    "phases",
+    "log",
+)
+# Of a step, a stakeholder sees its title and its progress: each task's tick, not its text.
+TASK_PLACEHOLDER = "{{TASK}}"
 
 
 def for_stakeholders(doc: PlanDocument) -> PlanDocument:
-    steps = [
-        dataclasses.replace(step, files=[], code_language="", code="", test_commands="")
+    """The part of `doc` a stakeholder sees, as a document of its own."""
+    shown = PlanDocument(**{name: getattr(doc, name) for name in SHOWN})
+    shown.steps = [
+        StepData(step.title, tasks=[CheckItem(TASK_PLACEHOLDER, task.done) for task in step.tasks])
         for step in doc.steps
     ]
-    return dataclasses.replace(doc, steps=steps, **INTERNAL_FIELDS)
+    return shown

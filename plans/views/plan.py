@@ -12,7 +12,13 @@ from plans.defaults import create_plan_from_template
 from plans.forms import LogEntryForm, NewPlanForm, ShareLinkForm
 from plans.markdown.document import variables_of
 from plans.models import Plan, ShareLink
-from plans.queries import prefetch_plan_page, prefetched_progress, recent_log, step_progress
+from plans.queries import (
+    log_page_number,
+    prefetch_plan_page,
+    prefetched_progress,
+    recent_log,
+    step_progress,
+)
 from plans.rendered import render_parts, render_with_parts
 from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS, RowKind
 from plans.sections import SECTIONS
@@ -58,10 +64,10 @@ def decorate_step(step, failed_add=None) -> None:
     step.task_list = task_list(step, failed_add)
 
 
-def plan_context(plan: Plan, editor: bool, *, failed_add=None, whole_log=False, **extra) -> dict:
+def plan_context(plan: Plan, editor: bool, *, failed_add=None, log_page=1, **extra) -> dict:
     """Everything the body of the plan page shows; fetches the plan's children."""
     prefetch_plan_page(plan)
-    log_entries, log_truncated = recent_log(plan.pk, everything=whole_log)
+    log = recent_log(plan.pk, log_page)
     checklists = {name: [] for name in CHECKLIST_KIND_NAMES.values()}
     for item in plan.checklist_items.all():
         checklists[CHECKLIST_KIND_NAMES[item.kind]].append(item)
@@ -88,8 +94,7 @@ def plan_context(plan: Plan, editor: bool, *, failed_add=None, whole_log=False, 
         "progress": overall,
         "status_back": back,
         "status_forward": forward,
-        "log_entries": log_entries,
-        "log_truncated": log_truncated,
+        "log_page": log,
         "log_form": LogEntryForm(),
         "sections": SECTIONS,
     }
@@ -112,15 +117,15 @@ def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
     """
     plan = get_object_or_404(Plan, pk=plan_id)
     editor = can_edit(request.user)
-    whole_log = request.GET.get("log") == "all"
+    log_page = log_page_number(request.GET.get("log_page"))
     body_state = {k: v for k, v in extra.items() if k not in SHARE_STATE}
 
     def body_context():
-        return plan_context(plan, editor, whole_log=whole_log, **body_state)
+        return plan_context(plan, editor, log_page=log_page, **body_state)
 
     key = None
     if not body_state.keys() & UNCACHED_STATE:
-        key = f"plan-page:{plan.pk}:{plan.updated_at.timestamp():.6f}:{editor:d}:{whole_log:d}"
+        key = f"plan-page:{plan.pk}:{plan.updated_at.timestamp():.6f}:{editor:d}:{log_page}"
     parts = render_parts(request, key, PAGE_PARTS, body_context)
     context = {"plan": plan, "can_edit": editor}
     if editor:

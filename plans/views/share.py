@@ -1,18 +1,31 @@
 """The stakeholder page behind a share link, and its Markdown download. No login.
 
-Read-only in every way: GET and HEAD only, no forms, no CSRF token, no session cookie.
-The page polls itself; an unchanged plan answers 304 from one indexed query.
+Read-only in every way: GET and HEAD only (every other method gets 405, never a CSRF
+403), no forms, no CSRF token, no session cookie. The page polls itself; an unchanged
+plan answers 304 from one indexed query.
+
+What the page and the download show is decided once, in `plans.markdown.redact`.
 """
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from plans.downloads import cached_export, download_filename, markdown_response
-from plans.models import ChecklistKind, Plan
-from plans.queries import prefetched_progress, recent_log, stakeholder_plan
+from plans.markdown.document import LogRow, StepData
+from plans.markdown.redact import for_stakeholders
+from plans.markdown.store import document_from_plan
+from plans.models import PhaseStatus, Plan, Priority, Status
+from plans.queries import (
+    log_page_number,
+    prefetched_progress,
+    progress,
+    recent_log,
+    stakeholder_plan,
+)
 from plans.sharing import LiveLink, live_link, recently_seen_link
 
 PRIVATE_HEADERS = {
@@ -34,6 +47,9 @@ def _not_found(request):
     return _private(render(request, template, status=404))
 
 
+# Exempt from CSRF so that other methods get their 405 rather than the CSRF check's 403:
+# these views change nothing, set no cookie and read no session.
+@csrf_exempt
 @require_safe
 def stakeholder_page(request, token: str):
     seen = recently_seen_link(token)
@@ -47,7 +63,7 @@ def stakeholder_page(request, token: str):
     if not_modified := _not_modified(request, validators):
         return not_modified
     plan = get_object_or_404(stakeholder_plan(), pk=link.plan_id)
-    context = stakeholder_context(plan, token, whole_log=request.GET.get("log") == "all")
+    context = stakeholder_context(plan, log_page=log_page_number(request.GET.get("log_page")))
     template = "share/_stakeholder_view.html" if request.htmx else "share/stakeholder.html"
     return _with_validators(render(request, template, context), validators)
 
@@ -71,24 +87,35 @@ def _with_validators(response, validators: dict):
     return _private(response)
 
 
-def stakeholder_context(plan: Plan, token: str, *, whole_log: bool = False) -> dict:
-    log_entries, log_truncated = recent_log(plan.pk, everything=whole_log)
+def stakeholder_context(plan: Plan, *, log_page: int = 1) -> dict:
+    """What the page shows: the stakeholder's copy of the plan (`for_stakeholders`, the
+    document their download holds) with one page of its log, and the plan's timestamps.
+
+    The template gets no `Plan`, so it can show nothing the policy withholds.
+    """
+    log = recent_log(plan.pk, log_page)
+    doc = document_from_plan(plan)  # `stakeholder_plan()` read no log: a page of it is here
+    doc.log = [LogRow(entry.logged_at, entry.update, entry.author) for entry in log.entries]
+    shown = for_stakeholders(doc)
     return {
-        "plan": plan,
-        "token": token,
+        "doc": shown,
+        "priority": Priority(shown.priority),
+        "status": Status(shown.status),
+        "status_changed_at": plan.status_changed_at,
+        "updated_at": plan.updated_at,
         "progress": prefetched_progress(plan),
-        "steps": plan.steps.all(),
-        "success_criteria": [
-            item
-            for item in plan.checklist_items.all()
-            if item.kind == ChecklistKind.SUCCESS_CRITERION
-        ],
-        "log_entries": log_entries,
-        "log_truncated": log_truncated,
+        "steps": [(step, _step_progress(step)) for step in shown.steps],
+        "phases": [(phase, PhaseStatus(phase.status)) for phase in shown.phases],
+        "log_page": log,
         "poll_seconds": settings.FIXTRACKER_POLL_SECONDS,
     }
 
 
+def _step_progress(step: StepData) -> dict[str, int]:
+    return progress(sum(task.done for task in step.tasks), len(step.tasks))
+
+
+@csrf_exempt
 @require_safe
 def stakeholder_export(request, token: str):
     """The stakeholder's copy: the plan without the internals their page hides."""
