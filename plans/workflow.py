@@ -111,6 +111,7 @@ def change_status(plan_id: int, *, expected: str, to: str, user) -> list[Progres
 @transaction.atomic
 def add_log_entry(plan_id: int, *, update: str, user) -> ProgressLogEntry:
     now = timezone.now()
+    lock_plan(plan_id)
     touch(plan_id, now)
     return _log(plan_id, [update], user, now)[0]
 

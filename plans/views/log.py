@@ -1,5 +1,6 @@
 """Adding an entry to a plan's progress log."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
@@ -24,6 +25,8 @@ def add_log_entry(request, plan_id: int):
         entry = workflow.add_log_entry(
             plan_id, update=form.cleaned_data["update"], user=request.user
         )
+    except Plan.DoesNotExist:
+        raise Http404("This plan was deleted by someone else.") from None
     except LimitReached as full:
         form.add_error("update", str(full))
         context = {"plan": plan, "log_form": form, "can_edit": True}

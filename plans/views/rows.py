@@ -178,7 +178,10 @@ def row_move(request, plan_id: int, kind: str, row_id: int):
 def row_delete(request, plan_id: int, kind: str, row_id: int):
     kind = _kind(kind)
     row = _row(kind, plan_id, row_id)
-    row_ops.delete_row(plan_id, kind, row)
+    try:
+        row_ops.delete_row(plan_id, kind, row)
+    except ObjectDoesNotExist:
+        raise Http404("This plan was deleted by someone else.") from None
     # The deleted row held the focus; the list's add button takes it, not the page's top.
     return _list_answer(
         request, plan_id, kind, row, anchor=kind.list_id(row), focus_add=kind.list_id(row)
@@ -187,7 +190,8 @@ def row_delete(request, plan_id: int, kind: str, row_id: int):
 
 def _list_answer(request, plan_id: int, kind: RowKind, row, *, anchor: str, **extra):
     plan = get_object_or_404(Plan, pk=plan_id)
-    parent = Step.objects.get(pk=row.step_id) if kind.in_step else plan
+    # The step of a task just moved or deleted may itself have been deleted meanwhile.
+    parent = get_object_or_404(Step, pk=row.step_id) if kind.in_step else plan
     context = list_context(plan, request.user, kind, parent, **extra)
     return answer(request, plan_id, anchor, kind.list_template, context)
 
