@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from plans import limits
@@ -22,8 +23,62 @@ from plans.models import (
 
 
 class TextRulesForm(ChecksText, forms.ModelForm):
-    """The app's text rules in the admin too: no control characters, one-line fields on one
-    line. (Inlines also stop at the plan's limits through `max_num`.)"""
+    """The app's text rules and the plan's limits in the admin too: no control characters,
+    one-line fields on one line, and no new row in a list that is full."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            for limit, rows in _counted_rows(self.instance, cleaned):
+                if rows is not None and rows.count() >= limit.value:
+                    raise ValidationError(str(limits.LimitReached(limit)))
+        return cleaned
+
+
+def _counted_rows(row, cleaned: dict):
+    """(limit, the rows a new `row` counts toward) for each limit it is under."""
+
+    def parent_id(name: str):
+        parent = cleaned.get(name)
+        return parent.pk if parent is not None else getattr(row, f"{name}_id", None)
+
+    plan_id = parent_id("plan") if hasattr(row, "plan_id") else None
+    step_id = parent_id("step") if hasattr(row, "step_id") else None
+    by_plan = {"plan_id": plan_id} if plan_id else None
+    by_step = {"step_id": step_id} if step_id else None
+
+    def rows(model, filters, **more):
+        return model.objects.filter(**filters, **more) if filters else None
+
+    if isinstance(row, ChecklistItem):
+        kind = cleaned.get("kind") or row.kind
+        return [(limits.CHECKLIST_ITEMS, rows(ChecklistItem, by_plan, kind=kind))]
+    if isinstance(row, StepTask):
+        plan = Step.objects.filter(pk=step_id).values_list("plan_id", flat=True).first()
+        return [
+            (limits.TASKS_PER_STEP, rows(StepTask, by_step)),
+            (limits.TASKS, rows(StepTask, {"step__plan_id": plan} if plan else None)),
+        ]
+    if isinstance(row, StepFile):
+        return [(limits.FILES_PER_STEP, rows(StepFile, by_step))]
+    per_plan = {
+        Step: limits.STEPS,
+        MonitoringMetric: limits.TABLE_ROWS,
+        StakeholderUpdate: limits.TABLE_ROWS,
+        TimelinePhase: limits.TABLE_ROWS,
+        ProgressLogEntry: limits.LOG_ENTRIES,
+    }
+    limit = per_plan.get(type(row))
+    return [(limit, rows(type(row), by_plan))] if limit else []
+
+
+class LimitedInline(admin.TabularInline):
+    """An inline whose `max_num` is enforced on save, not only in the page's script."""
+
+    form = TextRulesForm
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
 
 
 def _plan_id(obj) -> int:
@@ -71,48 +126,42 @@ class ChangesPlan:
         self._touch(plan_ids)
 
 
-class ChecklistItemInline(admin.TabularInline):
+class ChecklistItemInline(LimitedInline):
     model = ChecklistItem
-    form = TextRulesForm
     max_num = 3 * limits.CHECKLIST_ITEMS.value
     extra = 0
     fields = ["kind", "position", "text", "done", "done_by", "done_at"]
     raw_id_fields = ["done_by"]
 
 
-class StepInline(admin.TabularInline):
+class StepInline(LimitedInline):
     model = Step
-    form = TextRulesForm
     max_num = limits.STEPS.value
     extra = 0
     fields = ["position", "title", "timeline"]
     show_change_link = True
 
 
-class MonitoringMetricInline(admin.TabularInline):
+class MonitoringMetricInline(LimitedInline):
     model = MonitoringMetric
-    form = TextRulesForm
     max_num = limits.TABLE_ROWS.value
     extra = 0
 
 
-class StakeholderUpdateInline(admin.TabularInline):
+class StakeholderUpdateInline(LimitedInline):
     model = StakeholderUpdate
-    form = TextRulesForm
     max_num = limits.TABLE_ROWS.value
     extra = 0
 
 
-class TimelinePhaseInline(admin.TabularInline):
+class TimelinePhaseInline(LimitedInline):
     model = TimelinePhase
-    form = TextRulesForm
     max_num = limits.TABLE_ROWS.value
     extra = 0
 
 
-class ProgressLogEntryInline(admin.TabularInline):
+class ProgressLogEntryInline(LimitedInline):
     model = ProgressLogEntry
-    form = TextRulesForm
     max_num = limits.LOG_ENTRIES.value
     extra = 0
 
@@ -166,18 +215,16 @@ class PlanAdmin(admin.ModelAdmin):
         caches["rendered"].clear()
 
 
-class StepTaskInline(admin.TabularInline):
+class StepTaskInline(LimitedInline):
     model = StepTask
-    form = TextRulesForm
     max_num = limits.TASKS_PER_STEP.value
     extra = 0
     fields = ["position", "text", "done", "done_by", "done_at"]
     raw_id_fields = ["done_by"]
 
 
-class StepFileInline(admin.TabularInline):
+class StepFileInline(LimitedInline):
     model = StepFile
-    form = TextRulesForm
     max_num = limits.FILES_PER_STEP.value
     extra = 0
 

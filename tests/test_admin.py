@@ -96,3 +96,22 @@ def test_the_admin_refuses_control_characters_as_the_forms_do(admin_client):
     assert b"control characters" in response.content
     step.refresh_from_db()
     assert "\x1b" not in step.title
+
+
+def test_the_admin_adds_no_row_to_a_full_list(admin_client):
+    from plans import limits
+    from plans.models import ChecklistItem, ChecklistKind
+
+    plan = template_plan()
+    ChecklistItem.objects.filter(plan=plan, kind=ChecklistKind.PREREQUISITE).delete()
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(plan=plan, kind=ChecklistKind.PREREQUISITE, position=i, text=f"P{i}")
+        for i in range(limits.CHECKLIST_ITEMS.value)
+    )
+    data = {"plan": plan.pk, "kind": "prerequisite", "position": 500, "text": "One too many"}
+
+    response = admin_client.post(reverse("admin:plans_checklistitem_add"), data)
+
+    assert response.status_code == 200
+    assert b"past its limit of 100 items per checklist" in response.content
+    assert not ChecklistItem.objects.filter(text="One too many").exists()
