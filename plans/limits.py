@@ -30,6 +30,21 @@ NOTES_CHARS = 100_000
 CODE_CHARS = 20_000
 COMMAND_CHARS = 5_000
 
+# The most lines the largest plan's download can have: every character of its free text a
+# line of its own, plus a line a row and the headings around them. A file with more is
+# refused before it is parsed, which costs time and memory by the line.
+MAX_IMPORT_LINES = (
+    OVERVIEW_CHARS
+    + NOTES_CHARS
+    + COMMAND_CHARS
+    + STEPS.value * (CODE_CHARS + COMMAND_CHARS + FILES_PER_STEP.value + 20)
+    + TASKS.value
+    + 3 * CHECKLIST_ITEMS.value
+    + 3 * TABLE_ROWS.value
+    + LOG_ENTRIES.value
+    + 1_000
+)
+
 # An upload (or `import_plan` file) may be as large as the export of the largest plan the
 # limits above allow; tests/test_limits.py builds that plan and checks it fits.
 MAX_IMPORT_BYTES = 20 * 2**20

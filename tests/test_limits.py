@@ -297,3 +297,12 @@ def test_notes_at_their_length_in_four_byte_characters_save_in_the_form(alice):
     assert response.status_code == 200
     plan.refresh_from_db()
     assert plan.notes == notes
+
+
+def test_a_file_of_more_lines_than_any_plan_is_refused_before_it_is_parsed():
+    text = "# Fix Implementation Plan: Many lines\n" + "a\n\n" * limits.MAX_IMPORT_LINES
+
+    started = time.perf_counter()
+    with pytest.raises(PlanFormatError, match="lines, more than the largest plan"):
+        parse_plan(text)
+    assert time.perf_counter() - started < 1

@@ -136,6 +136,12 @@ class _Importer:
     # -- entry point -------------------------------------------------------------------
 
     def parse(self, text: str) -> ImportResult:
+        if text.count("\n") >= limits.MAX_IMPORT_LINES:
+            raise PlanFormatError(
+                limits.MAX_IMPORT_LINES + 1,
+                f"over {limits.MAX_IMPORT_LINES} lines, more than the largest plan the "
+                "limits allow; is this the right file?",
+            )
         lines = split_lines(self._without_control_characters(text))
         title_index = next((i for i, line in enumerate(lines) if line.text.strip()), None)
         if title_index is None:
