@@ -164,7 +164,7 @@ def row_move(request, plan_id: int, kind: str, row_id: int):
     kind = _kind(kind)
     direction = request.POST.get("direction")
     if direction not in ("up", "down"):
-        return _bad_request(request, "Say which way to move: up or down.")
+        return _message(request, "Say which way to move: up or down.", 400)
     row = _row(kind, plan_id, row_id)
     try:
         row_ops.move_row(plan_id, kind, row, up=direction == "up")
@@ -196,12 +196,8 @@ def _list_answer(request, plan_id: int, kind: RowKind, row, *, anchor: str, **ex
     return answer(request, plan_id, anchor, kind.list_template, context)
 
 
-def _bad_request(request, message: str):
-    return render(request, "plans/partials/_message.html", {"message": message}, status=400)
-
-
-def _refused(request, message: str):
-    return render(request, "plans/partials/_message.html", {"message": message}, status=422)
+def _message(request, message: str, status: int):
+    return render(request, "plans/partials/_message.html", {"message": message}, status=status)
 
 
 @require_POST
@@ -213,8 +209,8 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
         raise Http404("Only checklist items can be ticked.")
     form = DoneForm(request.POST)
     if not form.is_valid():
-        return _bad_request(
-            request, "Say whether the box should be ticked: done=true or done=false."
+        return _message(
+            request, "Say whether the box should be ticked: done=true or done=false.", 400
         )
     done = form.cleaned_data["done"]
     context = {}
@@ -234,7 +230,7 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
     except ObjectDoesNotExist:
         raise Http404("No such checklist item.") from None
     except LimitReached as full:
-        return _refused(request, f"Not ticked: {full}")
+        return _message(request, f"Not ticked: {full}", 422)
     if not request.htmx:
         return redirect(plan_url(plan_id, _anchor(kind, row)))
     plan = plan_with_progress(plan_id)
