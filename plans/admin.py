@@ -20,6 +20,7 @@ from plans.models import (
     StepTask,
     TimelinePhase,
 )
+from plans.rows import LIST_LIMITS
 
 
 class TextRulesForm(ChecksText, forms.ModelForm):
@@ -50,26 +51,18 @@ def _counted_rows(row, cleaned: dict):
     def rows(model, filters, **more):
         return model.objects.filter(**filters, **more) if filters else None
 
-    if isinstance(row, ChecklistItem):
-        kind = cleaned.get("kind") or row.kind
-        return [(limits.CHECKLIST_ITEMS, rows(ChecklistItem, by_plan, kind=kind))]
-    if isinstance(row, StepTask):
+    model = type(row)
+    if model not in LIST_LIMITS:
+        return []
+    if model is ChecklistItem:
+        siblings = rows(model, by_plan, kind=cleaned.get("kind") or row.kind)
+    else:
+        siblings = rows(model, by_step if hasattr(row, "step_id") else by_plan)
+    counted = [(LIST_LIMITS[model], siblings)]
+    if model is StepTask:
         plan = Step.objects.filter(pk=step_id).values_list("plan_id", flat=True).first()
-        return [
-            (limits.TASKS_PER_STEP, rows(StepTask, by_step)),
-            (limits.TASKS, rows(StepTask, {"step__plan_id": plan} if plan else None)),
-        ]
-    if isinstance(row, StepFile):
-        return [(limits.FILES_PER_STEP, rows(StepFile, by_step))]
-    per_plan = {
-        Step: limits.STEPS,
-        MonitoringMetric: limits.TABLE_ROWS,
-        StakeholderUpdate: limits.TABLE_ROWS,
-        TimelinePhase: limits.TABLE_ROWS,
-        ProgressLogEntry: limits.LOG_ENTRIES,
-    }
-    limit = per_plan.get(type(row))
-    return [(limit, rows(type(row), by_plan))] if limit else []
+        counted.append((limits.TASKS, rows(StepTask, {"step__plan_id": plan} if plan else None)))
+    return counted
 
 
 class LimitedInline(admin.TabularInline):

@@ -18,12 +18,28 @@ from plans.models import (
     ChecklistItem,
     ChecklistKind,
     MonitoringMetric,
+    ProgressLogEntry,
     StakeholderUpdate,
     Step,
+    StepFile,
     StepTask,
     TimelinePhase,
 )
 from plans.workflow import lock_plan, log_phase_override, touch
+
+# How many rows one list of each model may hold: the steps or a table of one plan, one
+# checklist (per kind), the tasks or files of one step, a plan's log. Tasks also count
+# toward `limits.TASKS` for the whole plan.
+LIST_LIMITS = {
+    Step: limits.STEPS,
+    StepTask: limits.TASKS_PER_STEP,
+    StepFile: limits.FILES_PER_STEP,
+    ChecklistItem: limits.CHECKLIST_ITEMS,
+    MonitoringMetric: limits.TABLE_ROWS,
+    StakeholderUpdate: limits.TABLE_ROWS,
+    TimelinePhase: limits.TABLE_ROWS,
+    ProgressLogEntry: limits.LOG_ENTRIES,
+}
 
 # Far above any real position: rows shifted here never meet the rows they pass.
 SHIFT = 1_000_000
@@ -47,11 +63,7 @@ class RowKind:
     @property
     def limit(self) -> limits.Limit:
         """How many rows the list may hold (tasks also count toward `limits.TASKS`)."""
-        if self.model is StepTask:
-            return limits.TASKS_PER_STEP
-        if self.model is Step:
-            return limits.STEPS
-        return limits.CHECKLIST_ITEMS if self.model is ChecklistItem else limits.TABLE_ROWS
+        return LIST_LIMITS[self.model]
 
     @property
     def checkable(self) -> bool:
