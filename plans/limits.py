@@ -24,7 +24,9 @@ CHECKLIST_ITEMS = Limit(100, "items per checklist")
 TABLE_ROWS = Limit(100, "rows per table")
 LOG_ENTRIES = Limit(2000, "progress log entries")
 
-# Characters of the free-text fields; every one-line field has its own max_length.
+# Characters of a checklist item or task, and of the free-text fields; every other one-line
+# field has its own max_length.
+ITEM_CHARS = 500
 OVERVIEW_CHARS = 20_000
 NOTES_CHARS = 100_000
 CODE_CHARS = 20_000

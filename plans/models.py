@@ -5,11 +5,20 @@ Every part of `fix-plan-template.md` is a field or a row here, so the app can ac
 """
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from plans import limits
+
+# A plan's values are filled into its tasks and commands where they hold {{NAME}}; a value
+# holding a placeholder itself would read back as that placeholder, not as the value.
+NO_PLACEHOLDER = RegexValidator(
+    r"\{\{[A-Z0-9_]+\}\}",
+    inverse_match=True,
+    message="Cannot hold a {{PLACEHOLDER}}: this value is filled into the plan's text.",
+)
 
 
 class Priority(models.TextChoices):
@@ -61,19 +70,19 @@ class Plan(models.Model):
     status_changed_at = models.DateTimeField(default=timezone.now)
 
     # Values the template writes as {{PLACEHOLDER}} inside tasks and command blocks.
-    default_branch = models.CharField(max_length=200, blank=True)
-    reviewer = models.CharField(max_length=200, blank=True)
-    test_command = models.CharField(max_length=500, blank=True)
-    deploy_command = models.CharField(max_length=500, blank=True)
-    notification_channel = models.CharField(max_length=200, blank=True)
+    default_branch = models.CharField(max_length=200, blank=True, validators=[NO_PLACEHOLDER])
+    reviewer = models.CharField(max_length=200, blank=True, validators=[NO_PLACEHOLDER])
+    test_command = models.CharField(max_length=500, blank=True, validators=[NO_PLACEHOLDER])
+    deploy_command = models.CharField(max_length=500, blank=True, validators=[NO_PLACEHOLDER])
+    notification_channel = models.CharField(max_length=200, blank=True, validators=[NO_PLACEHOLDER])
 
     overview = models.TextField(blank=True, max_length=limits.OVERVIEW_CHARS)
     notes = models.TextField(blank=True, max_length=limits.NOTES_CHARS)
 
     # Rollback plan.
-    revert_commit = models.CharField(max_length=100, blank=True)
+    revert_commit = models.CharField(max_length=100, blank=True, validators=[NO_PLACEHOLDER])
     database_rollback = models.CharField(max_length=500, default=DEFAULT_DATABASE_ROLLBACK)
-    cache_keys = models.CharField(max_length=500, blank=True)
+    cache_keys = models.CharField(max_length=500, blank=True, validators=[NO_PLACEHOLDER])
     rollback_command = models.TextField(
         blank=True, default=DEFAULT_ROLLBACK_COMMAND, max_length=limits.COMMAND_CHARS
     )
@@ -100,7 +109,7 @@ class Plan(models.Model):
 
 class ChecklistItemBase(models.Model):
     position = models.PositiveIntegerField()
-    text = models.CharField(max_length=500)
+    text = models.CharField(max_length=limits.ITEM_CHARS)
     done = models.BooleanField(default=False)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -306,3 +306,78 @@ def test_a_file_of_more_lines_than_any_plan_is_refused_before_it_is_parsed():
     with pytest.raises(PlanFormatError, match="lines, more than the largest plan"):
         parse_plan(text)
     assert time.perf_counter() - started < 1
+
+
+# The plan's values ({{TEST_COMMAND}} and the rest) are filled into its tasks and commands.
+
+
+def placeholders_at_length(name: str, length: int) -> str:
+    token = "{{" + name + "}}"
+    return token * (length // len(token))
+
+
+def test_a_task_that_would_outgrow_its_limit_when_filled_comes_back_through_its_download(alice):
+    step = StepData(
+        "Many placeholders",
+        tasks=[CheckItem(placeholders_at_length("TEST_COMMAND", limits.ITEM_CHARS))],
+        test_commands=placeholders_at_length("DEPLOY_COMMAND", limits.COMMAND_CHARS),
+    )
+    plan = create_plan(
+        document(
+            steps=[step],
+            test_command="t" * 500,
+            deploy_command="d" * 500,
+            rollback_command=placeholders_at_length("DEPLOY_COMMAND", limits.COMMAND_CHARS),
+        )
+    )
+    download = alice.get(f"/plans/{plan.pk}/export.md").content
+
+    response = alice.post("/plans/import/", {"file": SimpleUploadedFile("plan.md", download)})
+
+    assert response.status_code == 302
+    copy = Plan.objects.latest("pk")
+    assert copy.pk != plan.pk
+    assert export_plan(copy.pk).encode() == download
+
+
+def test_a_value_is_filled_in_once_so_values_naming_each_other_cannot_grow_a_page(alice):
+    # Values as an older version could store them: each naming the others many times.
+    names = ["DEFAULT_BRANCH", "REVIEWER", "TEST_COMMAND", "DEPLOY_COMMAND"]
+    values = {name: "".join("{{" + other + "}}" for other in names) * 3 for name in names}
+    task = CheckItem("".join("{{" + name + "}}" for name in names) * 7)
+    steps = [StepData(f"Step {i}", tasks=[task] * limits.TASKS_PER_STEP.value) for i in range(10)]
+    plan = create_plan(document(steps=steps))
+    Plan.objects.filter(pk=plan.pk).update(
+        default_branch=values["DEFAULT_BRANCH"][:200],
+        reviewer=values["REVIEWER"][:200],
+        test_command=values["TEST_COMMAND"],
+        deploy_command=values["DEPLOY_COMMAND"],
+    )
+
+    page, seconds = timed_get(alice, f"/plans/{plan.pk}/")
+    download = alice.get(f"/plans/{plan.pk}/export.md").content.decode()
+
+    assert page.status_code == 200
+    assert seconds < 1
+    task_lines = [line for line in download.splitlines() if line.startswith("- [ ] {{")]
+    assert len(task_lines) == 10 * limits.TASKS_PER_STEP.value
+    assert all(len(line) <= len("- [ ] ") + limits.ITEM_CHARS for line in task_lines)
+
+
+@pytest.mark.parametrize(
+    ("section", "field"),
+    [("header", "reviewer"), ("header", "test_command"), ("rollback", "cache_keys")],
+)
+def test_the_forms_refuse_a_value_holding_a_placeholder(alice, section, field):
+    plan = template_plan()
+    url = f"/plans/{plan.pk}/sections/{section}/edit/"
+    form = alice.get(url, headers=HTMX).context["edit_form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data[field] = "main {{DEFAULT_BRANCH}}"
+
+    response = alice.post(url, data, headers=HTMX)
+
+    assert response.status_code == 422
+    assert "Cannot hold a {{PLACEHOLDER}}" in response.text
+    plan.refresh_from_db()
+    assert getattr(plan, field) == ""

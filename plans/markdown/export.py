@@ -6,6 +6,7 @@ template's placeholder, and tables are aligned the way the template aligns them.
 
 from django.utils import timezone
 
+from plans import limits
 from plans.markdown import format as fmt
 from plans.markdown.document import CheckItem, LogRow, PlanDocument, StepData
 from plans.models import PhaseStatus, Priority, Status
@@ -83,12 +84,15 @@ def _step(number: int, step: StepData, variables: dict[str, str]) -> list[str]:
     if step.files:
         blocks += ["**Files to modify:**", "\n".join(f"- `{path}`" for path in step.files)]
     if step.tasks:
-        tasks = [CheckItem(fmt.fill_variables(t.text, variables), t.done) for t in step.tasks]
+        tasks = [
+            CheckItem(fmt.fill_variables(t.text, variables, limits.ITEM_CHARS), t.done)
+            for t in step.tasks
+        ]
         blocks += ["**Tasks:**", _checklist(tasks)]
     if step.has_code:
         blocks += ["**Code Changes:**", render_fence(step.code_language, step.code)]
     if step.test_commands:
-        commands = fmt.fill_variables(step.test_commands, variables)
+        commands = fmt.fill_variables(step.test_commands, variables, limits.COMMAND_CHARS)
         blocks += ["**Test Commands:**", render_fence(step.test_commands_language, commands)]
     return blocks
 
@@ -107,7 +111,7 @@ def _rollback(doc: PlanDocument) -> list[str]:
     )
     blocks = [f"## {fmt.SECTION_ROLLBACK}", fmt.ROLLBACK_INTRO, actions]
     if doc.rollback_command:
-        command = fmt.fill_variables(doc.rollback_command, doc.variables)
+        command = fmt.fill_variables(doc.rollback_command, doc.variables, limits.COMMAND_CHARS)
         blocks += ["**Rollback command:**", render_fence(doc.rollback_language, command)]
     return blocks
 

@@ -63,12 +63,18 @@ ANCHORED_TASKS = {
 LOG_AUTHOR_RE = re.compile(r"^(?P<update>.*?)\s+\(@(?P<author>[^()]+)\)$")
 
 
-def fill_variables(text: str, variables: dict[str, str]) -> str:
-    """Replace each {{NAME}} whose value is known; unknown ones stay as placeholders."""
-    for name, value in variables.items():
-        if value:
-            text = text.replace("{{" + name + "}}", value)
-    return text
+VARIABLE_RE = re.compile(r"\{\{(?P<name>[A-Z0-9_]+)\}\}")
+
+
+def fill_variables(text: str, variables: dict[str, str], limit: int) -> str:
+    """Replace each {{NAME}} whose value is known; unknown ones stay as placeholders.
+
+    One pass, so a value is never filled into again. Text that would grow past `limit`
+    (the field's own length limit) stays as written, placeholders and all: what a page
+    shows and a download writes is then never longer than the field, and imports again.
+    """
+    filled = VARIABLE_RE.sub(lambda match: variables.get(match["name"]) or match[0], text)
+    return filled if len(filled) <= limit else text
 
 
 # Free text (overview, notes) is Markdown and may hold a `## ` line that the importer would

@@ -10,9 +10,9 @@ tag or comment to the end of the text.
 
 So before Markdown parses the text, `_BlockBudget` prices every block (lines between blank
 lines, a code fence never cut) at what those can cost there, and Markdown renders the blocks
-in order while their price fits in what is left of one budget for the whole text. A block
-that does not fit is shown as escaped plain text instead. Ordinary text costs a small part
-of the budget, so it renders exactly as it would without the guard.
+in order while their price fits in what is left of one budget for the whole text, set by
+its length. A block that does not fit is shown as escaped plain text instead. Ordinary text
+costs a small part of the budget, so it renders exactly as it would without the guard.
 """
 
 import bisect
@@ -43,8 +43,12 @@ PLACEHOLDER = 14
 # Markdown copies a paragraph to put each element in it; a scan step costs about as much
 # as copying this many characters.
 COPIES = 256
-# What one text may spend; ordinary text as long as the forms allow fits within it.
-BUDGET = 3_000_000
+# What one text may spend, in proportion to its length: the Markdown on a page then costs
+# at most what its fields' length limits allow, and a short field cannot spend what a long
+# one may. Ordinary text fits within it; the floor is for short text, whose lines cost more
+# than their characters.
+BUDGET_PER_CHAR = 25
+MIN_BUDGET = 250_000
 # Lists nested deeper than this recurse until Python's stack runs out.
 MAX_DEPTH = 32
 
@@ -272,7 +276,7 @@ class _BlockBudget(Preprocessor):
 
         out: list[str] = []
         plain: list[str] = []
-        left = BUDGET
+        left = max(MIN_BUDGET, BUDGET_PER_CHAR * len(self.text))
         number = 0
         while number < len(lines) and left >= 2 * LINE:
             if not lines[number]:

@@ -3,6 +3,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
+from plans import limits
 from plans.markdown.format import PLACEHOLDER, fill_variables
 from plans.markdown.render import render_markdown
 
@@ -17,7 +18,14 @@ def markdown(text: str) -> str:
 
 @register.filter
 def fill(text: str, variables: dict[str, str]) -> str:
-    return fill_variables(text or "", variables or {})
+    """A checklist item or task with the plan's values filled in, as the download writes it."""
+    return fill_variables(text or "", variables or {}, limits.ITEM_CHARS)
+
+
+@register.filter
+def fill_command(text: str, variables: dict[str, str]) -> str:
+    """A command block with the plan's values filled in, as the download writes it."""
+    return fill_variables(text or "", variables or {}, limits.COMMAND_CHARS)
 
 
 @register.filter
