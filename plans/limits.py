@@ -23,6 +23,9 @@ FILES_PER_STEP = Limit(20, "files per step")
 CHECKLIST_ITEMS = Limit(100, "items per checklist")
 TABLE_ROWS = Limit(100, "rows per table")
 LOG_ENTRIES = Limit(2000, "progress log entries")
+SHARE_LINKS = Limit(25, "live share links")
+# Revoked and expired links are kept, and the plan page lists the latest of them.
+ENDED_SHARE_LINKS_SHOWN = 10
 
 # Characters of a checklist item or task, and of the free-text fields; every other one-line
 # field has its own max_length.

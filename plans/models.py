@@ -286,6 +286,7 @@ class ShareLink(models.Model):
     def state(self) -> str:
         if self.revoked_at:
             return "revoked"
-        if self.expires_at and self.expires_at <= timezone.now():
-            return "expired"
-        return "active"
+        return "active" if self.is_live(timezone.now()) else "expired"
+
+    def is_live(self, now) -> bool:
+        return not self.revoked_at and not (self.expires_at and self.expires_at <= now)

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from plans import limits
 from plans.models import Plan, ShareLink
 from plans.workflow import lock_plan, touch
 
@@ -24,11 +26,21 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _live(now: datetime.datetime) -> Q:
+    return Q(revoked_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
 @transaction.atomic
 def create_share_link(
     plan_id: int, *, label: str = "", expires_at: datetime.datetime | None = None, user=None
 ) -> tuple[ShareLink, str]:
-    """A new link and its token; the token is not stored and cannot be shown again."""
+    """A new link and its token; the token is not stored and cannot be shown again.
+
+    Raises Plan.DoesNotExist, or LimitReached when the plan has all the live links it may.
+    """
+    lock_plan(plan_id)
+    live = ShareLink.objects.filter(_live(timezone.now()), plan_id=plan_id).count()
+    limits.check_room(limits.SHARE_LINKS, live)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     link = ShareLink.objects.create(
         plan_id=plan_id,
@@ -38,6 +50,32 @@ def create_share_link(
         created_by=user,
     )
     return link, token
+
+
+@dataclass(frozen=True)
+class PlanLinks:
+    """What the plan page lists: every live link, the latest ended ones, how many more."""
+
+    live: list[ShareLink]
+    ended: list[ShareLink]
+    older: int
+
+    @property
+    def listed(self) -> list[ShareLink]:
+        return self.live + self.ended
+
+
+def links_of(plan_id: int) -> PlanLinks:
+    """One query, and a count only when there are older ended links than are listed."""
+    now = timezone.now()
+    links = ShareLink.objects.filter(plan_id=plan_id)
+    shown = limits.ENDED_SHARE_LINKS_SHOWN
+    latest_ended = links.exclude(_live(now)).values("pk")[: shown + 1]
+    listed = list(links.filter(_live(now) | Q(pk__in=latest_ended)))
+    live = [link for link in listed if link.is_live(now)]
+    ended = [link for link in listed if not link.is_live(now)]
+    older = links.exclude(_live(now)).count() - shown if len(ended) > shown else 0
+    return PlanLinks(live, ended[:shown], older)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 import re
 
 import pytest
+from django.utils import timezone
 
-from plans.models import ProgressLogEntry, Step, StepTask
+from plans.models import ProgressLogEntry, ShareLink, Step, StepTask
 from tests.conftest import HTMX
 from tests.factories import filled_plan, template_plan
 
@@ -152,7 +153,7 @@ def test_it_rejects_post(alice):
 
 
 def grow(plan, n: int) -> None:
-    """Give a plan n steps of n tasks and n log entries."""
+    """Give a plan n steps of n tasks, n log entries and n revoked share links."""
     Step.objects.filter(plan=plan).delete()
     steps = Step.objects.bulk_create([Step(plan=plan, position=i, title=f"S{i}") for i in range(n)])
     StepTask.objects.bulk_create(
@@ -160,6 +161,9 @@ def grow(plan, n: int) -> None:
     )
     ProgressLogEntry.objects.bulk_create(
         [ProgressLogEntry(plan=plan, update=f"U{i}") for i in range(n)]
+    )
+    ShareLink.objects.bulk_create(
+        [ShareLink(plan=plan, token_hash=f"{i}", revoked_at=timezone.now()) for i in range(n)]
     )
 
 
@@ -170,8 +174,9 @@ def test_query_count_does_not_grow_with_the_plan(alice, n, django_assert_max_num
         template_plan(issue_id=f"OTHER-{i}")
     grow(plan, n)
 
-    # session, user, plan, 7 child lists, log size, log page, permissions, share links.
-    with django_assert_max_num_queries(14):
+    # session, user, plan, 7 child lists, log size, log page, permissions, and the share
+    # links: live, latest ended, how many older.
+    with django_assert_max_num_queries(16):
         response = alice.get(f"/plans/{plan.pk}/")
     assert response.status_code == 200
     assert f"Step {n}: S{n - 1}" in response.content.decode()
@@ -284,7 +289,7 @@ def test_share_links_are_current_on_a_cached_page(alice):
 
     html = alice.get(f"/plans/{plan.pk}/").content.decode()
 
-    assert "Share links (1)" in html and "Exec team" in html
+    assert "Share links (1 live)" in html and "Exec team" in html
 
 
 @pytest.mark.parametrize("n", [1, 50])
@@ -293,7 +298,7 @@ def test_a_page_shown_again_costs_a_few_queries(alice, n, django_assert_max_num_
     grow(plan, n)
     alice.get(f"/plans/{plan.pk}/")
 
-    # session, user, plan, permissions, share links.
-    with django_assert_max_num_queries(5):
+    # session, user, plan, permissions, share links, and how many older ended ones.
+    with django_assert_max_num_queries(6):
         response = alice.get(f"/plans/{plan.pk}/")
     assert f"Step {n}: S{n - 1}" in response.content.decode()

@@ -1,11 +1,13 @@
 """Engineers make and revoke share links; the database keeps only the token's hash."""
 
+import datetime
 import hashlib
 import re
 
 import pytest
 from django.utils import timezone
 
+from plans import limits
 from plans.models import ShareLink
 from tests.conftest import HTMX
 from tests.factories import template_plan
@@ -122,3 +124,56 @@ def test_links_need_change_permission(bob, alice):
     assert bob.post(f"/plans/{plan.pk}/share/{link.pk}/revoke/").status_code == 403
     assert "Share links" not in bob.get(f"/plans/{plan.pk}/").content.decode()
     assert ShareLink.objects.count() == 1 and ShareLink.objects.get().revoked_at is None
+
+
+def test_a_plan_has_at_most_its_limit_of_live_links_and_revoking_one_makes_room(alice):
+    plan = template_plan()
+    for i in range(limits.SHARE_LINKS.value):
+        assert create(alice, plan, label=f"L{i}").status_code == 200
+
+    refused = create(alice, plan, label="One more")
+
+    assert refused.status_code == 422
+    assert limits.SHARE_LINKS.name in refused.text and "Revoke one to make room" in refused.text
+    assert not ShareLink.objects.filter(label="One more").exists()
+    first = ShareLink.objects.filter(plan=plan).last()
+    alice.post(f"/plans/{plan.pk}/share/{first.pk}/revoke/", headers=HTMX)
+    assert create(alice, plan, label="One more").status_code == 200
+
+
+def test_an_expired_link_does_not_count_against_the_limit(alice):
+    plan = template_plan()
+    past = timezone.now() - datetime.timedelta(days=1)
+    ShareLink.objects.bulk_create(
+        [
+            ShareLink(plan=plan, token_hash=f"h{i}", expires_at=past)
+            for i in range(limits.SHARE_LINKS.value)
+        ]
+    )
+
+    assert create(alice, plan, label="Fresh").status_code == 200
+
+
+def test_the_page_lists_live_links_and_the_latest_ended_ones_and_counts_the_rest(alice):
+    plan = template_plan()
+    now = timezone.now()
+    ShareLink.objects.bulk_create(
+        [
+            ShareLink(
+                plan=plan,
+                token_hash=f"h{i}",
+                label=f"Old {i}",
+                created_at=now - datetime.timedelta(minutes=i),
+                revoked_at=now,
+            )
+            for i in range(1, 5_001)
+        ]
+    )
+    create(alice, plan, label="Live one")
+
+    html = alice.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert "Share links (1 live)" in html and "Live one" in html
+    shown = limits.ENDED_SHARE_LINKS_SHOWN
+    assert f"Old {shown}<" in html and f"Old {shown + 1}<" not in html
+    assert f"{5_000 - shown} older revoked or expired links not listed" in html

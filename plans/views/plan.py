@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from plans.defaults import create_plan_from_template
 from plans.forms import LogEntryForm, NewPlanForm, ShareLinkForm
 from plans.markdown.document import variables_of
-from plans.models import Plan, ShareLink
+from plans.models import Plan
 from plans.queries import (
     log_page_number,
     prefetch_plan_page,
@@ -22,6 +22,7 @@ from plans.queries import (
 from plans.rendered import render_parts, render_with_parts
 from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS, RowKind
 from plans.sections import SECTIONS
+from plans.sharing import links_of
 from plans.views.access import PAGE_STATE, can_edit, editor_required, plan_url
 from plans.views.ids import parse_id
 from plans.workflow import author_name, neighbours
@@ -129,7 +130,7 @@ def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
     parts = render_parts(request, key, PAGE_PARTS, body_context)
     context = {"plan": plan, "can_edit": editor}
     if editor:
-        context["share_links"] = list(ShareLink.objects.filter(plan=plan))
+        context["share_links"] = links_of(plan.pk)
         context["share_form"] = ShareLinkForm()
         context.update({k: v for k, v in extra.items() if k in SHARE_STATE})
     return render_with_parts(request, "plans/plan_detail.html", context, parts, status=status)

@@ -2,14 +2,16 @@
 
 import datetime
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from plans.forms import ShareLinkForm
+from plans.limits import LimitReached
 from plans.models import Plan, ShareLink
-from plans.sharing import create_share_link, revoke_share_link
+from plans.sharing import create_share_link, links_of, revoke_share_link
 from plans.views.access import answer, editor_required
 
 TEMPLATE = "plans/partials/_share_links.html"
@@ -19,7 +21,7 @@ def share_links_context(plan: Plan, **extra) -> dict:
     return {
         "plan": plan,
         "can_edit": True,
-        "share_links": list(ShareLink.objects.filter(plan=plan)),
+        "share_links": links_of(plan.pk),
         "share_form": ShareLinkForm(),
         **extra,
     }
@@ -35,9 +37,16 @@ def create_link(request, plan_id: int):
         return answer(request, plan_id, "share-links", TEMPLATE, context, 422)
     days = form.cleaned_data["expires_in"]
     expires_at = timezone.now() + datetime.timedelta(days=days) if days else None
-    link, token = create_share_link(
-        plan.pk, label=form.cleaned_data["label"], expires_at=expires_at, user=request.user
-    )
+    try:
+        link, token = create_share_link(
+            plan.pk, label=form.cleaned_data["label"], expires_at=expires_at, user=request.user
+        )
+    except Plan.DoesNotExist:
+        raise Http404("This plan was deleted by someone else.") from None
+    except LimitReached as full:
+        form.add_error(None, f"{full} Revoke one to make room.")
+        context = share_links_context(plan, share_form=form)
+        return answer(request, plan_id, "share-links", TEMPLATE, context, 422)
     new_url = request.build_absolute_uri(reverse("stakeholder", args=[token]))
     context = share_links_context(plan, new_link=link, new_url=new_url)
     # The token exists only in this response; a redirect would lose it, so both paths render.
