@@ -1,9 +1,12 @@
 """Every model in the Django admin: plans with their children inline, steps with theirs."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
+from django.db import DataError, IntegrityError
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 
 from plans import limits
@@ -74,28 +77,57 @@ class LimitedInline(admin.TabularInline):
         return super().get_formset(request, obj, validate_max=True, **kwargs)
 
 
-def _plan_id(obj) -> int:
+def _plan_id(obj) -> int | None:
+    if isinstance(obj, Plan):
+        return obj.pk
     return obj.step.plan_id if hasattr(obj, "step_id") else obj.plan_id
 
 
-class ChangesPlan:
-    """An admin edit of a plan's rows moves the plan's `updated_at`, as every edit in the app
-    does: open stakeholder pages poll on it, and rendered steps and downloads are cached by it.
+class OddFiltersRefused:
+    """A filter value that Python's dates or the database cannot take (the day after
+    9999-12-31, a NUL in text on PostgreSQL) is an invalid filter, answered as Django's admin
+    answers any other: the list again with a message, never a 500."""
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except (OverflowError, ValueError, DataError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class ChangesPlan(OddFiltersRefused):
+    """An admin change to a plan or its rows takes the plan's row lock first, as every change
+    in the app does (plans.workflow), and moves the plan's `updated_at`: open stakeholder
+    pages poll on it, and rendered steps and downloads are cached by it.
     """
 
     def _lock(self, plan_ids) -> None:
-        # The plan rows first, as every change in the app takes them (plans.workflow), in
-        # id order so that two admins changing several plans take them in the same order.
+        # In id order, so that two admins changing several plans take them in the same order.
         from plans.workflow import lock_plan
 
-        for plan_id in sorted(set(plan_ids)):
+        for plan_id in sorted({plan_id for plan_id in plan_ids if plan_id is not None}):
             lock_plan(plan_id)
 
     def _touch(self, plan_ids) -> None:
         from plans.workflow import touch
 
-        for plan_id in sorted(set(plan_ids)):
+        for plan_id in sorted({plan_id for plan_id in plan_ids if plan_id is not None}):
             touch(plan_id, timezone.now())
+
+    def changeform_view(self, request, *args, **kwargs):
+        # The form checked positions and parents before the save took the plan's lock; a
+        # move or delete in the app in between makes the save break a constraint. The
+        # admin's transaction has rolled it all back; say so rather than answer 500.
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except (IntegrityError, Plan.DoesNotExist):
+            self.message_user(
+                request,
+                "Someone changed or deleted this plan's rows while you edited; nothing was "
+                "saved. Check the current order and save again.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         self._lock([_plan_id(obj)])
@@ -160,7 +192,7 @@ class ProgressLogEntryInline(LimitedInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ChangesPlan, admin.ModelAdmin):
     form = TextRulesForm
     list_display = ["issue_id", "fix_name", "priority", "status", "author", "created"]
     list_filter = ["status", "priority"]
@@ -199,6 +231,8 @@ class PlanAdmin(admin.ModelAdmin):
 
     # A deleted plan must leave the dashboard; its list is cached by the latest change,
     # which a deletion does not move. This worker forgets at once, others within a minute.
+    # ChangesPlan locks the plan rows first, so a deletion waits for changes in the app,
+    # and changes after it find the plan gone (404), instead of both deadlocking.
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         caches["rendered"].clear()

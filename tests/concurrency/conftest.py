@@ -48,7 +48,11 @@ for step in Step.objects.filter(plan=plan):
     )
 sessions = [session_for(users[i % 2]) for i in range(40)]
 tasks = list(StepTask.objects.filter(step__plan=plan).values_list("pk", flat=True))
-print(json.dumps({"plan": plan.pk, "tasks": tasks, "sessions": sessions}))
+# Plans for an administrator to delete while people work on them.
+doomed = [create_plan_from_template(fix_name=f"Doomed {i}").pk for i in range(8)]
+admin = session_for(User.objects.create_superuser("root"))
+seeded = {"plan": plan.pk, "tasks": tasks, "sessions": sessions, "doomed": doomed, "admin": admin}
+print(json.dumps(seeded))
 """
 
 
@@ -58,6 +62,8 @@ class Served:
     plan: int
     tasks: list[int]
     sessions: list[str]
+    doomed: list[int]
+    admin_session: str
 
     def client(self, i: int) -> "HttpClient":
         return HttpClient(self.url, self.sessions[i])
@@ -136,7 +142,14 @@ def served(tmp_path):
     server = start_gunicorn(env, port, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_until_healthy(url, server)
-        yield Served(url, seeded["plan"], seeded["tasks"], seeded["sessions"])
+        yield Served(
+            url,
+            seeded["plan"],
+            seeded["tasks"],
+            seeded["sessions"],
+            seeded["doomed"],
+            seeded["admin"],
+        )
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 from plans.markdown.import_ import parse_plan
+from tests.concurrency.conftest import HttpClient
 
 pytestmark = pytest.mark.concurrency
 
@@ -82,7 +83,10 @@ class FormFields(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "input" and attrs.get("name") and attrs.get("type") != "submit":
+        if tag == "input" and attrs.get("type") == "checkbox":
+            if "checked" in attrs:
+                self.values[attrs["name"]] = attrs.get("value") or "on"
+        elif tag == "input" and attrs.get("name") and attrs.get("type") != "submit":
             self.values[attrs["name"]] = attrs.get("value") or ""
         elif tag == "select":
             self._select = attrs["name"]
@@ -208,3 +212,67 @@ def test_adding_deleting_editing_and_moving_at_once_never_fails(served):
     # 404: a row or step that another action of the same round had just deleted.
     assert set(statuses) <= {200, 404, 409}, statuses
     assert exported(served).prerequisites
+
+
+def test_an_admin_deleting_a_plan_while_people_work_on_it_never_fails(served):
+    # The admin's delete removed a plan's rows before the plan's own row, while the app
+    # locks the plan first: on PostgreSQL the two deadlocked and someone got the 503 page.
+    admin = HttpClient(served.url, served.admin_session)
+    app_statuses, admin_statuses = [], []
+    for plan in served.doomed:
+        page = served.client(0).get(f"/plans/{plan}/")[1]
+        items = re.findall(r'id="edit-prerequisites-(\d+)"', page)
+        steps = re.findall(r'id="edit-steps-(\d+)"', page)
+        tasks = re.findall(r"/rows/tasks/(\d+)/done/", page)
+        requests = [
+            (admin, f"/admin/plans/plan/{plan}/delete/", {"post": "yes"}),
+            (served.client(1), f"/plans/{plan}/rows/tasks/{tasks[0]}/done/", {"done": "true"}),
+            (served.client(2), f"/plans/{plan}/rows/prerequisites/{items[0]}/edit/", {"text": "E"}),
+            (served.client(3), f"/plans/{plan}/rows/steps/{steps[0]}/move/", {"direction": "down"}),
+            (served.client(4), f"/plans/{plan}/log/", {"update": "Note"}),
+            (served.client(5), f"/plans/{plan}/rows/steps/{steps[-1]}/delete/", {}),
+        ]
+        statuses = at_once(
+            len(requests), lambda i, requests=requests: requests[i][0].post(*requests[i][1:])[0]
+        )
+        admin_statuses.append(statuses[0])
+        app_statuses += statuses[1:]
+
+    assert admin_statuses == [200] * len(served.doomed)
+    # 404: the plan was already deleted when the action came.
+    assert set(app_statuses) <= {200, 404, 409}, app_statuses
+    for plan in served.doomed:
+        assert served.client(0).get(f"/plans/{plan}/")[0] == 404
+
+
+def test_an_admin_saving_a_step_while_people_move_steps_never_fails(served):
+    # The admin's form checks that a step's position is free before its save takes the
+    # plan's lock; a move in the app in between made the save break the unique position.
+    admin = HttpClient(served.url, served.admin_session)
+    statuses = []
+    for _round in range(10):
+        steps = row_ids(served, "steps")
+        status, page = admin.get(f"/admin/plans/step/{steps[1]}/change/")
+        assert status == 200
+        form = FormFields()
+        form.feed(page)
+        form.values.pop("csrfmiddlewaretoken", None)
+        requests = [
+            (admin, f"/admin/plans/step/{steps[1]}/change/", {**form.values, "_save": "Save"}),
+            (
+                served.client(1),
+                f"/plans/{served.plan}/rows/steps/{steps[1]}/move/",
+                {"direction": "up"},
+            ),
+            (
+                served.client(2),
+                f"/plans/{served.plan}/rows/steps/{steps[2]}/move/",
+                {"direction": "up"},
+            ),
+        ]
+        statuses += at_once(
+            len(requests), lambda i, requests=requests: requests[i][0].post(*requests[i][1:])[0]
+        )
+
+    assert set(statuses) <= {200, 409}, statuses
+    assert len(exported(served).steps) == len(steps)

@@ -1,0 +1,31 @@
+"""The admin's lists answer odd filter values with a message, never a 500."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import template_plan
+
+pytestmark = pytest.mark.django_db
+
+ODD = [
+    {"created__year": "9999", "created__month": "12", "created__day": "31"},
+    {"created__year": "9999", "created__month": "12"},
+    {"created__year": "9999"},
+    {"created__year": "0"},
+    {"created__year": "99999999999999999999"},
+    {"created__year": "2026", "created__month": "13"},
+    {"created__year": "2026\x00"},
+    {"q": "a\x00b"},
+    {"status__exact": "\x00"},
+    {"o": "99"},
+    {"p": "\x00"},
+]
+
+
+@pytest.mark.parametrize("params", ODD, ids=[repr(p) for p in ODD])
+def test_odd_filters_on_the_plan_list_are_not_a_server_error(admin_client, params):
+    template_plan()
+
+    response = admin_client.get(reverse("admin:plans_plan_changelist"), params)
+
+    assert response.status_code in (200, 302), response.status_code
