@@ -18,13 +18,13 @@ def markdown(text: str) -> str:
 
 @register.filter
 def fill(text: str, variables: dict[str, str]) -> str:
-    """A checklist item or task with the plan's values filled in, as the download writes it."""
+    """A checklist item or task with the plan's values filled in, no longer than an item."""
     return fill_variables(text or "", variables or {}, limits.ITEM_CHARS)
 
 
 @register.filter
 def fill_command(text: str, variables: dict[str, str]) -> str:
-    """A command block with the plan's values filled in, as the download writes it."""
+    """A command block with the plan's values filled in, no longer than a command."""
     return fill_variables(text or "", variables or {}, limits.COMMAND_CHARS)
 
 
