@@ -385,7 +385,7 @@ class LogEntryForm(CleanTextForm):
 
 
 class ImportForm(LabelsWithoutColons, forms.Form):
-    """A Markdown file of one plan, decoded: at most `MAX_BYTES`, UTF-8, no NUL bytes."""
+    """A Markdown file of one plan, as bytes of at most `MAX_BYTES`; the importer decodes it."""
 
     MAX_BYTES = limits.MAX_IMPORT_BYTES
 
@@ -403,7 +403,7 @@ class ImportForm(LabelsWithoutColons, forms.Form):
         self.too_large = False
         self.file_name = ""
 
-    def clean_file(self) -> str:
+    def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
         self.file_name = upload.name
         if upload.size > self.MAX_BYTES:
@@ -413,15 +413,7 @@ class ImportForm(LabelsWithoutColons, forms.Form):
                 f"the limit is {self.MAX_BYTES // 2**20} MB. "
                 "A plan is text: check that this is the right file."
             )
-        data = upload.read()
-        if b"\x00" in data:
-            raise ValidationError("The file contains NUL bytes: it is not a text file.")
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise ValidationError(
-                f"The file is not UTF-8 text (byte {error.start + 1} cannot be read)."
-            ) from None
+        return upload.read()
 
 
 class ShareLinkForm(CleanTextForm):

@@ -208,11 +208,11 @@ def test_import_command_refuses_bad_files_but_imports_the_good(capsys):
 
 def test_import_command_refuses_binary_files(tmp_path, capsys):
     path = tmp_path / "plan.md"
-    path.write_bytes(b"# Fix Implementation Plan: \xff\xfe")
+    path.write_bytes(b"# Fix Implementation Plan: \x89PNG\n\x00\x00")
 
     with pytest.raises(CommandError):
         call_command("import_plan", str(path))
-    assert "not UTF-8 text" in capsys.readouterr().err
+    assert "line 2: contains a NUL byte" in capsys.readouterr().err
     assert Plan.objects.count() == 0
 
 

@@ -55,7 +55,11 @@ def test_a_file_over_the_upload_limit_is_refused_with_a_clear_message(alice):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"\xff\xfe# Fix", b"not UTF-8 text"), (b"# Fix\x00", b"NUL bytes"), (b"", b"empty")],
+    [
+        (b"\xff\xfe# Fix", b"line 1: the file starts as UTF-16 text but is not"),
+        (b"# Fix\n\x00", b"line 2: contains a NUL byte; is this a text file?"),
+        (b"", b"empty"),
+    ],
 )
 def test_binary_or_empty_files_are_refused(alice, content, message):
     response = upload(alice, content)

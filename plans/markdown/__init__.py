@@ -23,8 +23,8 @@ def export_plan(plan_id: int, *, stakeholder_copy: bool = False) -> str:
     return render_plan(for_stakeholders(doc) if stakeholder_copy else doc)
 
 
-def import_plan(text: str):
-    """Create one plan from a Markdown document; returns `(plan, warnings)`.
+def import_plan(text: str | bytes):
+    """Create one plan from a Markdown document or a file's bytes; returns `(plan, warnings)`.
 
     Raises `PlanFormatError` (with the line number) when the text is not a plan, and
     writes nothing in that case.

@@ -35,6 +35,7 @@ from plans.markdown.document import (
     StakeholderRow,
     StepData,
 )
+from plans.markdown.encoding import decode
 from plans.models import (
     ChecklistItem,
     MonitoringMetric,
@@ -91,7 +92,8 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_plan(text: str, *, now: datetime.datetime | None = None) -> ImportResult:
+def parse_plan(text: str | bytes, *, now: datetime.datetime | None = None) -> ImportResult:
+    """The plan in `text`, or in the bytes of a file (decoded as `encoding.decode` says)."""
     return _Importer(now or timezone.now()).parse(text)
 
 
@@ -135,7 +137,10 @@ class _Importer:
 
     # -- entry point -------------------------------------------------------------------
 
-    def parse(self, text: str) -> ImportResult:
+    def parse(self, text: str | bytes) -> ImportResult:
+        if isinstance(text, bytes):
+            text, notes = decode(text)
+            self.warnings += notes
         if text.count("\n") >= limits.MAX_IMPORT_LINES:
             raise PlanFormatError(
                 limits.MAX_IMPORT_LINES + 1,

@@ -26,15 +26,12 @@ class Command(BaseCommand):
                         name, f"{size} bytes; a plan file may be at most {MAX_IMPORT_BYTES} bytes"
                     )
                     continue
-                text = Path(name).read_bytes().decode("utf-8")
+                data = Path(name).read_bytes()
             except OSError as error:
                 failed += self._fail(name, error.strerror or str(error))
                 continue
-            except UnicodeDecodeError as error:
-                failed += self._fail(name, f"not UTF-8 text (byte {error.start})")
-                continue
             try:
-                plan, warnings = import_plan(text)
+                plan, warnings = import_plan(data)
             except PlanFormatError as error:
                 failed += self._fail(name, str(error))
                 continue

@@ -1,0 +1,47 @@
+"""Bytes of a plan file as text: UTF-8 as FixTracker writes it, and what editors save.
+
+A plan written on Windows may be Windows-1252 ("ANSI") or UTF-16 ("Unicode" in Notepad);
+refusing it over its encoding would make the user convert a file whose text is fine.
+Each decoding other than plain UTF-8 is said in a note, with the line that showed it.
+"""
+
+import codecs
+
+from plans.markdown.blocks import PlanFormatError
+
+
+def decode(data: bytes) -> tuple[str, list[str]]:
+    """The text of `data` and notes on how it was read; PlanFormatError if it is not text."""
+    notes = []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            line = _line(data, error.start)
+            raise PlanFormatError(line, "the file starts as UTF-16 text but is not") from None
+        notes.append("line 1: the file is UTF-16; read as such")
+    else:
+        if data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8) :]
+            notes.append("line 1: UTF-8 byte-order mark removed")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            # Windows-1252 leaves five bytes undefined; Latin-1, its base, reads every byte.
+            try:
+                text, encoding = data.decode("cp1252"), "Windows-1252"
+            except UnicodeDecodeError:
+                text, encoding = data.decode("latin-1"), "Latin-1"
+            notes.append(
+                f"line {_line(data, error.start)}: not UTF-8 (byte 0x{data[error.start]:02X}); "
+                f"the file was read as {encoding}"
+            )
+    if "\x00" in text:
+        # No database keeps it faithfully (PostgreSQL refuses it): not a text file.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise PlanFormatError(line, "contains a NUL byte; is this a text file?")
+    return text, notes
+
+
+def _line(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
