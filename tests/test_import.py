@@ -141,9 +141,7 @@ def test_more_steps_missing_sections_and_placeholders():
     [
         ("not-a-plan.md", 1, "this is not a fix plan: expected the title"),
         ("wrong-columns.md", 12, "must have the columns Metric | Expected Value | Alert Threshold"),
-        ("unknown-priority.md", 5, "unknown priority 'P5 (Whenever)'; expected one of P0"),
         ("unclosed-code-block.md", 14, "this code block is never closed"),
-        ("bad-log-time.md", 12, "expected a time like 2026-11-27 14:05"),
     ],
 )
 def test_malformed_file_is_refused_with_its_line_and_writes_nothing(name, line, message):
@@ -155,6 +153,43 @@ def test_malformed_file_is_refused_with_its_line_and_writes_nothing(name, line, 
     assert str(caught.value).startswith(f"line {line}: ")
     assert Plan.objects.count() == 0
     assert Step.objects.count() == ChecklistItem.objects.count() == 0
+
+
+def test_a_priority_it_cannot_read_is_the_default_and_its_line_is_kept_in_notes():
+    plan, warnings = import_plan(corpus("unknown-priority.md"))
+
+    assert plan.priority == "P2"
+    assert "**Header:**\n\n**Priority:** P5 (Whenever)" in plan.notes
+    assert "line 5: text under Header is not a priority; set to P2 (Medium); kept in Notes" in (
+        warnings
+    )
+
+
+def test_a_log_row_whose_time_it_cannot_read_is_kept_in_notes():
+    plan, warnings = import_plan(corpus("bad-log-time.md"))
+
+    assert "**Progress Log:**\n\nyesterday | Plan created" in plan.notes
+    assert any(w.startswith("line 12: text under Progress Log has a time") for w in warnings)
+
+
+def test_every_problem_of_a_file_is_reported_at_once_with_its_line():
+    text = corpus("compact-no-blank-lines.md")
+    text = text.replace("|Indexing lag|< 60 s|> 5 min|", "|Indexing lag|< 60 s|> 5 min|extra|")
+    text = text.replace("**Issue:** SRCH-77", "**Issue:** " + "X" * 101)
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines, 1) if "extra|" in line)
+    issue = next(i for i, line in enumerate(lines, 1) if "XXXX" in line)
+
+    with pytest.raises(PlanFormatError) as caught:
+        import_plan(text)
+
+    assert caught.value.problems == [
+        (issue, "issue id is 101 characters; at most 100"),
+        (row, caught.value.problems[1][1]),
+    ]
+    assert "row has 4 cells" in caught.value.problems[1][1]
+    assert str(caught.value).splitlines() == [f"line {n}: {m}" for n, m in caught.value.problems]
+    assert Plan.objects.count() == 0
 
 
 def test_table_row_with_too_many_cells_is_refused():
@@ -195,13 +230,13 @@ def test_import_command_refuses_bad_files_but_imports_the_good(capsys):
     with pytest.raises(CommandError, match="2 of 3 file"):
         call_command(
             "import_plan",
-            str(CORPUS / "unknown-priority.md"),
+            str(CORPUS / "wrong-columns.md"),
             str(CORPUS / "compact-no-blank-lines.md"),
             str(CORPUS / "no-such-file.md"),
         )
 
     captured = capsys.readouterr()
-    assert "unknown-priority.md: line 5: unknown priority" in captured.err
+    assert "wrong-columns.md: line 12: the Monitoring table must have the columns" in captured.err
     assert "no-such-file.md: No such file or directory" in captured.err
     assert Plan.objects.get().issue_id == "SRCH-77"
 

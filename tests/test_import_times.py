@@ -79,7 +79,7 @@ def test_the_import_form_shows_the_message_not_a_server_error(alice):
     response = alice.post("/plans/import/", {"file": SimpleUploadedFile("plan.md", content)})
 
     assert response.status_code == 422
-    assert f"Not imported: line {LOG_LINE}: the progress log time".encode() in response.content
+    assert f"<li>line {LOG_LINE}: the progress log time".encode() in response.content
     assert b"is out of range" in response.content
     assert not Plan.objects.exists()
 

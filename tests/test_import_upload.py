@@ -41,7 +41,22 @@ def test_a_file_that_is_not_a_plan_shows_the_line_numbered_error(alice):
     response = upload(alice, (CORPUS / "unclosed-code-block.md").read_bytes())
 
     assert response.status_code == 422
-    assert b"Not imported: line " in response.content
+    assert b"Not imported; nothing was saved." in response.content
+    assert b"<li>line 14: this code block is never closed" in response.content
+    assert not Plan.objects.exists()
+
+
+def test_every_problem_of_a_file_is_listed_on_the_form(alice):
+    text = (CORPUS / "compact-no-blank-lines.md").read_text(encoding="utf-8")
+    text = text.replace("|Indexing lag|< 60 s|> 5 min|", "|Indexing lag|< 60 s|> 5 min|extra|")
+    text = text.replace("**Issue:** SRCH-77", "**Issue:** " + "X" * 101)
+
+    response = upload(alice, text.encode())
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "<li>line 3: issue id is 101 characters; at most 100</li>" in html
+    assert "row has 4 cells" in html
     assert not Plan.objects.exists()
 
 

@@ -16,12 +16,25 @@ RULE_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 
 
 class PlanFormatError(ValueError):
-    """The file is not a fix plan the importer can read; `line` says where."""
+    """The file is not a fix plan the importer can read: every problem found, by line.
 
-    def __init__(self, line: int, message: str):
-        super().__init__(f"line {line}: {message}")
-        self.line = line
-        self.message = message
+    `line` and `message` are the first problem; `problems` holds them all, in line order.
+    """
+
+    # A file can hold a problem on every line; the first ones say what is wrong.
+    SHOWN = 50
+
+    def __init__(self, line: int, message: str, *, problems: list[tuple[int, str]] = ()):
+        self.problems = sorted(problems) or [(line, message)]
+        self.line, self.message = self.problems[0]
+        shown = [f"line {n}: {text}" for n, text in self.problems[: self.SHOWN]]
+        if len(self.problems) > self.SHOWN:
+            shown.append(f"… and {len(self.problems) - self.SHOWN} more problems")
+        super().__init__("\n".join(shown))
+
+    @classmethod
+    def of(cls, problems: list[tuple[int, str]]) -> "PlanFormatError":
+        return cls(0, "", problems=problems)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from plans import limits
 from plans.markdown import format as fmt
+from plans.markdown import words
 from plans.markdown.blocks import (
     FENCE_RE,
     LIST_RE,
@@ -68,23 +69,6 @@ ROLLBACK_ACTIONS = {
     "notify": ("notification_channel", r"Alert team via\s+(?P<v>.+)"),
 }
 
-PRIORITY_WORDS = {"critical": "P0", "high": "P1", "medium": "P2", "low": "P3"}
-STATUS_WORDS = {label.lower(): value for value, label in Status.choices}
-PHASE_WORDS = {
-    "": PhaseStatus.NOT_STARTED,
-    "not started": PhaseStatus.NOT_STARTED,
-    "pending": PhaseStatus.NOT_STARTED,
-    "todo": PhaseStatus.NOT_STARTED,
-    "in progress": PhaseStatus.IN_PROGRESS,
-    "started": PhaseStatus.IN_PROGRESS,
-    "ongoing": PhaseStatus.IN_PROGRESS,
-    "done": PhaseStatus.DONE,
-    "complete": PhaseStatus.DONE,
-    "completed": PhaseStatus.DONE,
-    "finished": PhaseStatus.DONE,
-}
-TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
-
 
 @dataclass
 class ImportResult:
@@ -130,6 +114,9 @@ class _Importer:
         self.now = now
         self.doc = PlanDocument(log=[])
         self.warnings: list[str] = []
+        # Every reason to refuse the file, so that one import reports them all.
+        self.problems: list[tuple[int, str]] = []
+        self.over: set[limits.Limit] = set()
         self.kept: list[str] = []
         self.tasks = 0
         # Where a refusal of the notes points: their section, or the first line.
@@ -190,6 +177,8 @@ class _Importer:
         self._recover_variables()
         self._append_kept_to_notes()
         self.doc.notes = self._checked(Plan, "notes", self.doc.notes, self.notes_line)
+        if self.problems:
+            raise PlanFormatError.of(self.problems)
         if not self.doc.log:
             self.doc.log = [LogRow(self.now, "Plan imported")]
         return ImportResult(self.doc, self.warnings)
@@ -259,11 +248,16 @@ class _Importer:
             self.warnings.append(f"line {block.line}: no Created date; set to today")
             return
         try:
-            self.doc.created = datetime.date.fromisoformat(value[:10])
-        except ValueError:
-            raise PlanFormatError(
-                block.line, f"expected a date like 2026-11-27 after Created, found {value!r}"
-            ) from None
+            created = words.read_date(value)
+        except words.AmbiguousDate:
+            created = None
+        if created is None:
+            self.doc.created = timezone.localdate(self.now)
+            self._keep(block.line, "Header", block.raw, "is not a date; Created set to today")
+            return
+        self.doc.created = created
+        if value != created.isoformat():
+            self._keep(block.line, "Header", block.raw, f"was read as the date {self.doc.created}")
 
     def _header_priority(self, block: Block) -> None:
         value = block.value.strip()
@@ -272,28 +266,29 @@ class _Importer:
                 f"line {block.line}: no priority chosen; set to {Priority.P2.label}"
             )
             return
-        code = value[:2].upper()
-        if code not in Priority.values:
-            code = PRIORITY_WORDS.get(_norm(value).strip("()"), "")
-        if not code:
-            options = ", ".join(Priority.labels)
-            raise PlanFormatError(
-                block.line, f"unknown priority {value!r}; expected one of {options}"
+        priority, exact = words.read_priority(value)
+        if priority is None:
+            self._keep(
+                block.line, "Header", block.raw, f"is not a priority; set to {Priority.P2.label}"
             )
-        self.doc.priority = code
+            return
+        self.doc.priority = priority
+        if not exact:
+            label = Priority(priority).label
+            self._keep(block.line, "Header", block.raw, f"was read as priority {label}")
 
     def _header_status(self, block: Block) -> None:
         value = block.value.strip()
         if "|" in value or not _value(value):
             self.warnings.append(f"line {block.line}: no status chosen; set to Planning")
             return
-        status = STATUS_WORDS.get(_norm(value))
+        status, exact = words.read_status(value)
         if status is None:
-            options = ", ".join(Status.labels)
-            raise PlanFormatError(
-                block.line, f"unknown status {value!r}; expected one of {options}"
-            )
+            self._keep(block.line, "Header", block.raw, "is not a status; set to Planning")
+            return
         self.doc.status = status
+        if not exact:
+            self._keep(block.line, "Header", block.raw, f"was read as {Status(status).label}")
 
     # -- sections ----------------------------------------------------------------------
 
@@ -322,8 +317,7 @@ class _Importer:
         heading: Block | None = None
         for block in [*blocks, None]:
             if block is None or (block.kind == "heading" and block.level == 3):
-                if heading is not None:
-                    self._limit(len(steps) + 1, limits.STEPS, heading.line)
+                if heading is not None and self._limit(len(steps) + 1, limits.STEPS, heading.line):
                     steps.append(self._step(heading, step_blocks, len(steps) + 1))
                 heading, step_blocks = block, []
             elif heading is None:
@@ -347,7 +341,8 @@ class _Importer:
                 f"line {heading.line}: heading {heading.text!r} read as step {number}"
             )
         if not title:
-            raise PlanFormatError(heading.line, f"expected a title after 'Step {number}:'")
+            title = f"Step {number}"
+            self.warnings.append(f"line {heading.line}: a step with no title; called {title!r}")
         step = StepData(title=self._checked(Step, "title", title, heading.line))
         where = f"Step {number}: {title}"
         pending: Block | None = None  # a label waiting for its list or code block
@@ -361,7 +356,7 @@ class _Importer:
                         self._limit(len(block.items), limits.FILES_PER_STEP, over.number)
                     step.files = [
                         self._checked(StepFile, "path", _strip_code(item.text), item.number)
-                        for item in block.items
+                        for item in block.items[: limits.FILES_PER_STEP.value]
                     ]
                     continue
                 if label == "tasks" and block.kind == "list":
@@ -467,12 +462,11 @@ class _Importer:
         phases = []
         for line, cells in rows:
             phase, target, actual, status = self._checked_row(TimelinePhase, line, cells)
-            if _norm(status) not in PHASE_WORDS:
-                options = ", ".join(PhaseStatus.labels)
-                raise PlanFormatError(
-                    line, f"unknown phase status {status!r}; expected one of {options}"
-                )
-            phases.append(PhaseRow(phase, target, actual, PHASE_WORDS[_norm(status)]))
+            value, exact = words.read_phase_status(status)
+            if not exact:
+                label = PhaseStatus(value or PhaseStatus.NOT_STARTED).label
+                self._keep(line, fmt.SECTION_TIMELINE, f"{phase}: {status}", f"was read as {label}")
+            phases.append(PhaseRow(phase, target, actual, value or PhaseStatus.NOT_STARTED))
         self.doc.phases = phases
 
     def _parse_log(self, section: _Section) -> None:
@@ -486,48 +480,46 @@ class _Importer:
             author = cells[2] if len(cells) > 2 else ""
             if not author and (match := fmt.LOG_AUTHOR_RE.match(update)):
                 update, author = match["update"], match["author"]
+            row = " | ".join(cell for cell in cells if cell)
             if not update:
-                raise PlanFormatError(line, "a progress log row needs an update")
+                self._keep(line, fmt.SECTION_LOG, row, "has no update")
+                continue
+            logged_at = self._log_time(line, when)
+            if logged_at is None:
+                self._keep(line, fmt.SECTION_LOG, row, "has a time FixTracker cannot read")
+                continue
             self.doc.log.append(
                 LogRow(
-                    self._log_time(line, when),
+                    logged_at,
                     self._checked(ProgressLogEntry, "update", update, line),
                     self._checked(ProgressLogEntry, "author", author, line),
                 )
             )
 
-    def _log_time(self, line: int, text: str) -> datetime.datetime:
-        """The row's time in UTC; a time written without an offset is in the current zone."""
+    def _log_time(self, line: int, text: str) -> datetime.datetime | None:
+        """The row's time in UTC (None if it cannot be read); a time written without an
+        offset or zone is in the current zone, a clock time alone on the plan's Created day."""
         if not _value(text):
             self.warnings.append(f"line {line}: progress log row has no time; set to now")
             return self.now.astimezone(datetime.UTC)
-        readers = [
-            *(lambda t, p=pattern: datetime.datetime.strptime(t, p) for pattern in TIME_FORMATS),
-            datetime.datetime.fromisoformat,
-            # A clock time alone is on the plan's creation day (with its own offset, if any).
-            lambda t: datetime.datetime.combine(self.doc.created, datetime.time.fromisoformat(t)),
-        ]
-        for read in readers:
-            try:
-                parsed = read(text)
-            except ValueError:
-                continue
-            break
-        else:
-            raise PlanFormatError(
-                line, f"expected a time like 2026-11-27 14:05 in the progress log, found {text!r}"
+        try:
+            parsed = words.read_time(text, self.doc.created, timezone.get_current_timezone())
+        except words.AmbiguousDate:
+            self.warnings.append(
+                f"line {line}: the date in {text!r} reads both day-first and month-first"
             )
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.get_current_timezone())
+            return None
+        if parsed is None:
+            return None
         if not LOG_OFFSETS[0] <= parsed.utcoffset() <= LOG_OFFSETS[1]:
-            raise PlanFormatError(
+            return self._refuse(
                 line,
                 f"the progress log time {text!r} has an offset no time zone uses; "
                 "expected an offset from -12:00 to +14:00",
             )
         # Comparing aware times never overflows; converting year 9999 to UTC may.
         if not LOG_TIMES[0] <= parsed < LOG_TIMES[1]:
-            raise PlanFormatError(
+            return self._refuse(
                 line,
                 f"the progress log time {text!r} is out of range; expected a time from "
                 f"{LOG_TIMES[0]:%Y-%m-%d} to before {LOG_TIMES[1]:%Y-%m-%d} (UTC)",
@@ -583,10 +575,12 @@ class _Importer:
             if not text:
                 self.warnings.append(f"line {item.number}: {where}: empty checkbox skipped")
                 continue
-            self._limit(already + len(items) + 1, limit, item.number)
+            if not self._limit(already + len(items) + 1, limit, item.number):
+                continue
             if model is StepTask:
                 self.tasks += 1
-                self._limit(self.tasks, limits.TASKS, item.number)
+                if not self._limit(self.tasks, limits.TASKS, item.number):
+                    continue
             items.append(CheckItem(self._checked(model, "text", text, item.number), done))
         return items
 
@@ -601,6 +595,7 @@ class _Importer:
                 rows = self._table(block, where, columns)
                 if len(rows) > limit.value:
                     self._limit(len(rows), limit, rows[limit.value][0])
+                    rows = rows[: limit.value]
             elif block.kind != "rule":
                 self._keep(block.line, where, block.raw, "is not part of its table")
         return rows
@@ -611,25 +606,28 @@ class _Importer:
         header, *rest = block.items
         found = _cells(header.text)
         if [_norm(c) for c in found] != [_norm(c) for c in columns]:
-            raise PlanFormatError(
+            self._refuse(
                 header.number,
                 f"the {where} table must have the columns {' | '.join(columns)}; "
                 f"found {' | '.join(found)}",
             )
+            return []
         if not rest or not all(SEPARATOR_CELL_RE.match(c) for c in _cells(rest[0].text)):
-            raise PlanFormatError(
+            self._refuse(
                 header.number + 1,
                 f"expected the {where} table's separator row (| --- | --- |) under its header",
             )
+            return []
         rows = []
         for line in rest[1:]:
             cells = _cells(line.text)
             if len(cells) > len(columns):
-                raise PlanFormatError(
+                self._refuse(
                     line.number,
                     f"this {where} row has {len(cells)} cells; the table has {len(columns)} "
                     f"columns ({' | '.join(columns)})",
                 )
+                continue
             cells += [""] * (len(columns) - len(cells))
             if any(cells):
                 rows.append((line.number, cells))
@@ -638,15 +636,23 @@ class _Importer:
     def _checked_row(self, model: type[models.Model], line: int, cells: list[str]) -> list[str]:
         names = [f.name for f in model._meta.concrete_fields if isinstance(f, models.CharField)]
         if not cells[0]:
-            raise PlanFormatError(line, f"the first cell ({names[0]}) cannot be empty")
+            self._refuse(line, f"the first cell ({names[0]}) cannot be empty")
         return [self._checked(model, n, c, line) for n, c in zip(names, cells, strict=False)]
 
-    def _limit(self, count: int, limit: limits.Limit, line: int) -> None:
-        """Refuse the row that takes a list past its limit, naming the limit."""
-        if count > limit.value:
-            raise PlanFormatError(
-                line, f"over the limit of {limit.value} {limit.name}; a plan may hold no more"
-            )
+    def _limit(self, count: int, limit: limits.Limit, line: int) -> bool:
+        """Whether a list of `count` rows is within `limit`; if not, refuse the file at the
+        first row too many (once per limit) and leave the rest out of the document."""
+        if count <= limit.value:
+            return True
+        if limit not in self.over:
+            self.over.add(limit)
+            message = f"over the limit of {limit.value} {limit.name}; a plan may hold no more"
+            self._refuse(line, message)
+        return False
+
+    def _refuse(self, line: int, message: str) -> None:
+        """The file will be refused for this, after the rest of it is read for other reasons."""
+        self.problems.append((line, message))
 
     def _without_control_characters(self, text: str) -> str:
         """The text with each control character (which the forms refuse too: they would
@@ -668,7 +674,7 @@ class _Importer:
     def _checked(self, model: type[models.Model], name: str, value: str, line: int) -> str:
         limit = model._meta.get_field(name).max_length
         if limit and len(value) > limit:
-            raise PlanFormatError(
+            self._refuse(
                 line, f"{name.replace('_', ' ')} is {len(value)} characters; at most {limit}"
             )
         return value

@@ -33,7 +33,10 @@ def plan_import(request):
         try:
             plan, warnings = import_plan(form.cleaned_data["file"])
         except PlanFormatError as error:
-            form.add_error("file", f"Not imported: {error}")
+            problems = str(error).splitlines()
+            form.add_error("file", "Not imported; nothing was saved. Fix these and upload again:")
+            for problem in problems:
+                form.add_error("file", problem)
         except ValidationError as error:
             form.add_error("file", f"Not imported: {'; '.join(error.messages)}")
         else:

@@ -33,7 +33,7 @@ class Command(BaseCommand):
             try:
                 plan, warnings = import_plan(data)
             except PlanFormatError as error:
-                failed += self._fail(name, str(error))
+                failed += self._fail(name, *str(error).splitlines())
                 continue
             except ValidationError as error:
                 failed += self._fail(name, "; ".join(error.messages))
@@ -44,6 +44,7 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} of {len(files)} file(s) were not imported.")
 
-    def _fail(self, name: str, message: str) -> int:
-        self.stderr.write(self.style.ERROR(f"{name}: {message}"))
+    def _fail(self, name: str, *messages: str) -> int:
+        for message in messages:
+            self.stderr.write(self.style.ERROR(f"{name}: {message}"))
         return 1
