@@ -81,7 +81,9 @@ class Plan(models.Model):
 
     # Rollback plan.
     revert_commit = models.CharField(max_length=100, blank=True, validators=[NO_PLACEHOLDER])
-    database_rollback = models.CharField(max_length=500, default=DEFAULT_DATABASE_ROLLBACK)
+    database_rollback = models.CharField(
+        max_length=500, blank=True, default=DEFAULT_DATABASE_ROLLBACK
+    )
     cache_keys = models.CharField(max_length=500, blank=True, validators=[NO_PLACEHOLDER])
     rollback_command = models.TextField(
         blank=True, default=DEFAULT_ROLLBACK_COMMAND, max_length=limits.COMMAND_CHARS

@@ -130,7 +130,8 @@ def test_more_steps_missing_sections_and_placeholders():
     assert doc.steps[3].test_commands == "{{TEST_COMMAND}}"
     assert plan.test_command == "" and plan.reviewer == ""
     assert doc.prerequisites == [] and doc.stakeholders == [] and doc.metrics == []
-    assert plan.rollback_command  # the default rollback stays when the section is missing
+    # A section not in the file stays empty: the template's example rollback is not invented.
+    assert plan.rollback_command == "" and plan.database_rollback == ""
     assert any("Step 8 is step 7" in w for w in warnings)
     assert any("Prerequisites, Rollback Plan, Communication" in w for w in warnings)
     assert doc.log[0].update == "Plan created"
@@ -291,3 +292,14 @@ def test_a_duplicated_section_kept_in_notes_survives_export_and_import():
 
     assert load_document(again.pk).notes == load_document(plan.pk).notes
     assert export_plan(again.pk) == export_plan(plan.pk)
+
+
+def test_a_plan_without_a_rollback_section_exports_only_placeholders_there_and_comes_back():
+    plan, _warnings = import_plan(corpus("seven-steps-placeholders.md"))
+    text = export_plan(plan.pk)
+
+    rollback = text[text.index("## Rollback Plan") : text.index("## Verification")]
+    assert "Run rollback migration" not in rollback and "git revert" not in rollback
+    assert "2. **Database:**\n" in rollback
+    again, _warnings = import_plan(text)
+    assert export_plan(again.pk) == text

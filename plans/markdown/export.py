@@ -104,7 +104,7 @@ def _rollback(doc: PlanDocument) -> list[str]:
     actions = "\n".join(
         [
             f"1. **Immediate:** Revert commit `{commit}`",
-            f"2. **Database:** {doc.database_rollback}",
+            f"2. **Database:** {doc.database_rollback}".rstrip(),
             f"3. **Cache:** Clear cache keys: `{cache_keys}`",
             f"4. **Notify:** Alert team via {channel}",
         ]

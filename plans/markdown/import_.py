@@ -64,7 +64,7 @@ SEPARATOR_CELL_RE = re.compile(r"^:?-+:?$")
 # The four numbered rollback actions: the Plan field each fills, and how its value reads.
 ROLLBACK_ACTIONS = {
     "immediate": ("revert_commit", r"Revert commit\s+`?(?P<v>[^`]*)`?"),
-    "database": ("database_rollback", r"(?P<v>.+)"),
+    "database": ("database_rollback", r"(?P<v>.*)"),
     "cache": ("cache_keys", r"Clear cache keys:\s*`?(?P<v>[^`]*)`?"),
     "notify": ("notification_channel", r"Alert team via\s+(?P<v>.+)"),
 }
@@ -172,6 +172,9 @@ class _Importer:
             seen.add(key)
             parser(section)
         missing = [title for title in fmt.SECTIONS if _norm(title) not in seen]
+        if fmt.SECTION_ROLLBACK in missing:
+            # The template's own rollback text is an example, not this plan's rollback.
+            self.doc.database_rollback = self.doc.rollback_command = ""
         if missing:
             self.warnings.append("sections not in the file, left empty: " + ", ".join(missing))
         self._recover_variables()
