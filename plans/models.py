@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from plans import limits
 
-# A plan's values are filled into its tasks and commands where they hold {{NAME}}; a value
-# holding a placeholder itself would read back as that placeholder, not as the value.
+# The download writes a blank header or rollback value as the template's {{PLACEHOLDER}},
+# and fills the plan's values into its tasks and commands where they hold {{NAME}}: such a
+# value holding a placeholder itself would read back as that placeholder, not as the value.
 NO_PLACEHOLDER = RegexValidator(
     r"\{\{[A-Z0-9_]+\}\}",
     inverse_match=True,
-    message="Cannot hold a {{PLACEHOLDER}}: this value is filled into the plan's text.",
+    message="Cannot hold a {{PLACEHOLDER}}: the plan's download writes those for blank values.",
 )
 
 
@@ -59,11 +60,13 @@ DEFAULT_ROLLBACK_COMMAND = "git revert {{COMMIT_HASH}}\n{{DEPLOY_COMMAND}}"
 
 class Plan(models.Model):
     # Header. Blank text fields export as the template's own placeholder ({{FIX_NAME}} ...).
-    fix_name = models.CharField(max_length=200, blank=True)
-    issue_id = models.CharField("issue id", max_length=100, blank=True)
+    fix_name = models.CharField(max_length=200, blank=True, validators=[NO_PLACEHOLDER])
+    issue_id = models.CharField("issue id", max_length=100, blank=True, validators=[NO_PLACEHOLDER])
     spec_title = models.CharField(max_length=200, blank=True, default="spec.md")
-    spec_link = models.CharField(max_length=500, blank=True, default="spec.md")
-    author = models.CharField(max_length=150, blank=True)
+    spec_link = models.CharField(
+        max_length=500, blank=True, default="spec.md", validators=[NO_PLACEHOLDER]
+    )
+    author = models.CharField(max_length=150, blank=True, validators=[NO_PLACEHOLDER])
     created = models.DateField(default=timezone.localdate)
     priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.P2)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNING)
@@ -82,7 +85,7 @@ class Plan(models.Model):
     # Rollback plan.
     revert_commit = models.CharField(max_length=100, blank=True, validators=[NO_PLACEHOLDER])
     database_rollback = models.CharField(
-        max_length=500, blank=True, default=DEFAULT_DATABASE_ROLLBACK
+        max_length=500, blank=True, default=DEFAULT_DATABASE_ROLLBACK, validators=[NO_PLACEHOLDER]
     )
     cache_keys = models.CharField(max_length=500, blank=True, validators=[NO_PLACEHOLDER])
     rollback_command = models.TextField(

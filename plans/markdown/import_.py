@@ -38,6 +38,7 @@ from plans.markdown.document import (
 )
 from plans.markdown.encoding import decode
 from plans.models import (
+    NO_PLACEHOLDER,
     ChecklistItem,
     MonitoringMetric,
     PhaseStatus,
@@ -675,11 +676,15 @@ class _Importer:
         return "\n".join(lines)
 
     def _checked(self, model: type[models.Model], name: str, value: str, line: int) -> str:
-        limit = model._meta.get_field(name).max_length
-        if limit and len(value) > limit:
+        field = model._meta.get_field(name)
+        if field.max_length and len(value) > field.max_length:
             self._refuse(
-                line, f"{name.replace('_', ' ')} is {len(value)} characters; at most {limit}"
+                line, f"{field.verbose_name} is {len(value)} characters; at most {field.max_length}"
             )
+        if _holds_placeholder(field, value):
+            label = field.verbose_name.capitalize()
+            self._keep(line, label, value, f"holds a {{{{PLACEHOLDER}}}}; {label} left blank")
+            return ""
         return value
 
     # -- variables and kept text -------------------------------------------------------
@@ -749,8 +754,15 @@ class _Importer:
 
 
 def _fits(attr: str, value: str) -> bool:
-    """Whether a value read from free text fits its Plan field; if not, the text stays as is."""
-    return len(value) <= Plan._meta.get_field(attr).max_length
+    """Whether a value read from free text fits its Plan field; if not, the text stays as is.
+
+    A value holding a placeholder does not: the field may not hold one (NO_PLACEHOLDER)."""
+    field = Plan._meta.get_field(attr)
+    return len(value) <= field.max_length and not _holds_placeholder(field, value)
+
+
+def _holds_placeholder(field: models.Field, value: str) -> bool:
+    return NO_PLACEHOLDER in field.validators and bool(fmt.VARIABLE_RE.search(value))
 
 
 def _raw(lines: list[Line]) -> str:

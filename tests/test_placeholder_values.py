@@ -1,0 +1,74 @@
+"""{{PLACEHOLDER}}s in a plan's values: the download writes blank values as placeholders and
+fills the plan's values into its text, so no value may hold one, and every plan the app
+holds still comes back through its own download."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from plans.markdown import export_plan, parse_plan
+from plans.models import Plan, Step
+from tests.conftest import GOLDEN, HTMX
+from tests.factories import template_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def round_trip(client, plan: Plan) -> None:
+    download = client.get(f"/plans/{plan.pk}/export.md").content
+    response = client.post("/plans/import/", {"file": SimpleUploadedFile("plan.md", download)})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert export_plan(Plan.objects.latest("pk").pk).encode() == download
+
+
+@pytest.mark.parametrize(
+    "command", ["{{TEST_COMMAND}} -x", "x{{DEPLOY_COMMAND}}", "{{FIX_NAME}}", "pytest {{X}}"]
+)
+def test_a_step_command_holding_a_placeholder_comes_back_through_the_download(alice, command):
+    plan = template_plan()
+    Step.objects.filter(plan=plan).update(test_commands=command)
+
+    round_trip(alice, plan)
+
+
+@pytest.mark.parametrize(
+    ("section", "field"),
+    [
+        ("header", "fix_name"),
+        ("header", "issue_id"),
+        ("header", "author"),
+        ("header", "spec_link"),
+        ("rollback", "database_rollback"),
+    ],
+)
+def test_header_and_rollback_values_may_not_hold_a_placeholder(alice, section, field):
+    plan = template_plan(fix_name="Name", issue_id="ID-1")
+    url = f"/plans/{plan.pk}/sections/{section}/edit/"
+    form = alice.get(url, headers=HTMX).context["edit_form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data[field] = "{{TEST_COMMAND}}"
+
+    response = alice.post(url, data, headers=HTMX)
+
+    assert response.status_code == 422
+    assert "Cannot hold a {{PLACEHOLDER}}" in response.text
+    plan.refresh_from_db()
+    assert getattr(plan, field) != "{{TEST_COMMAND}}"
+
+
+def test_a_new_plan_may_not_be_named_with_a_placeholder(alice):
+    response = alice.post("/plans/new/", {"fix_name": "{{AUTHOR}}", "issue_id": "X-1"})
+
+    assert response.status_code == 422
+    assert not Plan.objects.exists()
+
+
+def test_an_imported_value_holding_a_placeholder_is_kept_in_notes_not_refused():
+    text = (GOLDEN / "filled-plan.md").read_text(encoding="utf-8")
+    author_line = next(line for line in text.splitlines() if line.startswith("**Author:**"))
+    text = text.replace(author_line, "**Author:** {{AUTHOR}} (fill me in)")
+
+    result = parse_plan(text)
+
+    assert result.document.author == ""
+    assert "{{AUTHOR}} (fill me in)" in result.document.notes
+    assert any("holds a {{PLACEHOLDER}}; Author left blank" in w for w in result.warnings)
