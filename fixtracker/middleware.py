@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
+from django.views.defaults import bad_request
 
 from fixtracker.health import healthz
 from fixtracker.logs import request_id
@@ -65,6 +66,23 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id.reset(token)
+
+
+class NulRefusedMiddleware:
+    """A NUL character in a URL's query is never meant: 400 before any view sees it.
+
+    Text with NUL cannot reach PostgreSQL (psycopg refuses it), and some of Django's own
+    views (the admin's autocomplete) pass query text straight to a search.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            return bad_request(request, exception=None)
+        return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:

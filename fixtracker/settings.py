@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "fixtracker.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fixtracker.middleware.DatabaseUnavailableMiddleware",
+    "fixtracker.middleware.NulRefusedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,11 +1,15 @@
 """Every model in the Django admin: plans with their children inline, steps with theirs."""
 
+from collections import Counter
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError
+from django.db.models import Max
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 
@@ -68,13 +72,61 @@ def _counted_rows(row, cleaned: dict):
     return counted
 
 
+def _place_at_end(row) -> None:
+    """A new row goes at the end of its list, as the app's add does: positions are the app's
+    to keep (moves and deletes rely on them being small and unique), never typed here."""
+    if row.pk is None and hasattr(row, "position"):
+        siblings = _counted_rows(row, {})[0][1]
+        last = siblings.aggregate(last=Max("position"))["last"]
+        row.position = 0 if last is None else last + 1
+
+
+def _has_position(model) -> bool:
+    return any(field.name == "position" for field in model._meta.fields)
+
+
+class LimitedFormSet(BaseInlineFormSet):
+    """An inline list checked against the plan's limits as the save will leave it: rows
+    added, moved between checklists or deleted in the same save all count."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+        for limit, count in self.counts(kept):
+            if count > limit.value:
+                raise ValidationError(str(limits.LimitReached(limit)))
+
+    def counts(self, kept: list) -> list[tuple[limits.Limit, int]]:
+        return [(LIST_LIMITS[self.model], len(kept))]
+
+
+class ChecklistFormSet(LimitedFormSet):
+    def counts(self, kept):
+        kinds = Counter(form.cleaned_data.get("kind") or form.instance.kind for form in kept)
+        return [(limits.CHECKLIST_ITEMS, count) for count in kinds.values()]
+
+
+class StepTaskFormSet(LimitedFormSet):
+    def counts(self, kept):
+        step = self.instance
+        others = StepTask.objects.filter(step__plan_id=step.plan_id).exclude(step_id=step.pk)
+        return [*super().counts(kept), (limits.TASKS, others.count() + len(kept))]
+
+
 class LimitedInline(admin.TabularInline):
-    """An inline whose `max_num` is enforced on save, not only in the page's script."""
+    """An inline list held to the plan's limits on save, whose positions the app keeps."""
 
     form = TextRulesForm
+    formset = LimitedFormSet
 
     def get_formset(self, request, obj=None, **kwargs):
         return super().get_formset(request, obj, validate_max=True, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "position"] if _has_position(self.model) else readonly
 
 
 def _plan_id(obj) -> int | None:
@@ -129,10 +181,31 @@ class ChangesPlan(OddFiltersRefused):
             )
             return HttpResponseRedirect(request.get_full_path())
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if _has_position(self.model):
+            readonly.append("position")
+        if obj is not None:
+            # A row stays in its list: moving it to another plan, step or checklist here
+            # would bypass that list's limit and positions.
+            names = {field.name for field in self.model._meta.fields}
+            readonly += [name for name in ("plan", "step", "kind") if name in names]
+        return list(dict.fromkeys(readonly))
+
     def save_model(self, request, obj, form, change):
         self._lock([_plan_id(obj)])
+        _place_at_end(obj)
         super().save_model(request, obj, form, change)
         self._touch([_plan_id(obj)])
+
+    def save_formset(self, request, form, formset, change):
+        rows = formset.save(commit=False)
+        for row in formset.deleted_objects:
+            row.delete()
+        for row in rows:
+            _place_at_end(row)
+            row.save()
+        formset.save_m2m()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -151,8 +224,18 @@ class ChangesPlan(OddFiltersRefused):
         self._touch(plan_ids)
 
 
+class ChecklistItemInlineForm(TextRulesForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # Which checklist a row is in is fixed once it exists; see ChangesPlan.
+            self.fields["kind"].disabled = True
+
+
 class ChecklistItemInline(LimitedInline):
     model = ChecklistItem
+    form = ChecklistItemInlineForm
+    formset = ChecklistFormSet
     max_num = 3 * limits.CHECKLIST_ITEMS.value
     extra = 0
     fields = ["kind", "position", "text", "done", "done_by", "done_at"]
@@ -244,6 +327,7 @@ class PlanAdmin(ChangesPlan, admin.ModelAdmin):
 
 class StepTaskInline(LimitedInline):
     model = StepTask
+    formset = StepTaskFormSet
     max_num = limits.TASKS_PER_STEP.value
     extra = 0
     fields = ["position", "text", "done", "done_by", "done_at"]

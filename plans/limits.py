@@ -5,6 +5,7 @@ Each limit is what a real incident plan never comes near, and together they keep
 largest plan they allow quick to open; docs/security.md lists them and says why.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -34,6 +35,16 @@ OVERVIEW_CHARS = 20_000
 NOTES_CHARS = 100_000
 CODE_CHARS = 20_000
 COMMAND_CHARS = 5_000
+
+# Progress-log times are stored in UTC and must be readable back on every database:
+# PostgreSQL cannot hand Python a year past 9999 once converted, and refuses offsets
+# past +-15:59. Real-world zones run from -12:00 to +14:00; a fix plan is not logged
+# before 1970 or after 2200. The importer and the model (so the admin too) both hold to it.
+LOG_OFFSETS = (datetime.timedelta(hours=-12), datetime.timedelta(hours=14))
+LOG_TIMES = (
+    datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC),
+    datetime.datetime(2200, 1, 1, tzinfo=datetime.UTC),
+)
 
 # The most lines the largest plan's download can have: every character of its free text a
 # line of its own, plus a line a row and the headings around them. A file with more is

@@ -4,8 +4,10 @@ Every part of `fix-plan-template.md` is a field or a row here, so the app can ac
 (tick a task, time a phase) and the exporter can write it back out exactly.
 """
 
+import datetime
+
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -250,7 +252,13 @@ class TimelinePhase(models.Model):
 
 class ProgressLogEntry(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="log_entries")
-    logged_at = models.DateTimeField(default=timezone.now)
+    logged_at = models.DateTimeField(
+        default=timezone.now,
+        validators=[
+            MinValueValidator(limits.LOG_TIMES[0]),
+            MaxValueValidator(limits.LOG_TIMES[1] - datetime.timedelta(seconds=1)),
+        ],
+    )
     update = models.CharField(max_length=1000)
     # A name, not a user: imported logs carry names of people who may have no account.
     author = models.CharField(max_length=150, blank=True)

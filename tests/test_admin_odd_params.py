@@ -28,4 +28,22 @@ def test_odd_filters_on_the_plan_list_are_not_a_server_error(admin_client, param
 
     response = admin_client.get(reverse("admin:plans_plan_changelist"), params)
 
-    assert response.status_code in (200, 302), response.status_code
+    assert response.status_code in (200, 302, 400), response.status_code
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/autocomplete/?app_label=plans&model_name=step&field_name=plan&term=%00",
+        "/admin/autocomplete/?app_label=plans&model_name=sharelink&field_name=created_by&term=a%00",
+        "/admin/plans/plan/?q=%00",
+        "/?q=%00",
+    ],
+)
+def test_a_nul_in_a_query_is_a_bad_request(admin_client, url):
+    template_plan()
+
+    response = admin_client.get(url)
+
+    assert response.status_code == 400
+    assert b"That request could not be read" in response.content

@@ -99,17 +99,6 @@ def _value(text: str) -> str:
     return "" if fmt.PLACEHOLDER_RE.match(text) else text
 
 
-# Progress-log times are stored in UTC and must be readable back on every database:
-# PostgreSQL cannot hand Python a year past 9999 once converted, and refuses offsets
-# past +-15:59. Real-world zones run from -12:00 to +14:00; a fix plan is not logged
-# before 1970 or after 2200.
-LOG_OFFSETS = (datetime.timedelta(hours=-12), datetime.timedelta(hours=14))
-LOG_TIMES = (
-    datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC),
-    datetime.datetime(2200, 1, 1, tzinfo=datetime.UTC),
-)
-
-
 class _Importer:
     def __init__(self, now: datetime.datetime):
         self.now = now
@@ -515,18 +504,18 @@ class _Importer:
             return None
         if parsed is None:
             return None
-        if not LOG_OFFSETS[0] <= parsed.utcoffset() <= LOG_OFFSETS[1]:
+        if not limits.LOG_OFFSETS[0] <= parsed.utcoffset() <= limits.LOG_OFFSETS[1]:
             return self._refuse(
                 line,
                 f"the progress log time {text!r} has an offset no time zone uses; "
                 "expected an offset from -12:00 to +14:00",
             )
         # Comparing aware times never overflows; converting year 9999 to UTC may.
-        if not LOG_TIMES[0] <= parsed < LOG_TIMES[1]:
+        if not limits.LOG_TIMES[0] <= parsed < limits.LOG_TIMES[1]:
             return self._refuse(
                 line,
                 f"the progress log time {text!r} is out of range; expected a time from "
-                f"{LOG_TIMES[0]:%Y-%m-%d} to before {LOG_TIMES[1]:%Y-%m-%d} (UTC)",
+                f"{limits.LOG_TIMES[0]:%Y-%m-%d} to before {limits.LOG_TIMES[1]:%Y-%m-%d} (UTC)",
             )
         return parsed.astimezone(datetime.UTC)
 

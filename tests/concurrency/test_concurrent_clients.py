@@ -2,12 +2,12 @@
 
 import re
 import threading
-from html.parser import HTMLParser
 
 import pytest
 
 from plans.markdown.import_ import parse_plan
 from tests.concurrency.conftest import HttpClient
+from tests.html_forms import FormFields
 
 pytestmark = pytest.mark.concurrency
 
@@ -70,41 +70,6 @@ def test_twenty_people_advance_the_status_and_exactly_one_wins(served):
     doc = exported(served)
     assert doc.status == "in_progress"
     assert [row.update for row in doc.log].count("Status: Planning → In Progress") == 1
-
-
-class FormFields(HTMLParser):
-    """The values a browser would submit from the first form of a fragment."""
-
-    def __init__(self):
-        super().__init__()
-        self.values: dict[str, str] = {}
-        self._select = None
-        self._textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "input" and attrs.get("type") == "checkbox":
-            if "checked" in attrs:
-                self.values[attrs["name"]] = attrs.get("value") or "on"
-        elif tag == "input" and attrs.get("name") and attrs.get("type") != "submit":
-            self.values[attrs["name"]] = attrs.get("value") or ""
-        elif tag == "select":
-            self._select = attrs["name"]
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.values[self._select] = attrs["value"]
-        elif tag == "textarea":
-            self._textarea = attrs["name"]
-            self.values[self._textarea] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.values[self._textarea] += data.lstrip("\n")
 
 
 def header_form(served, i: int) -> dict[str, str]:
