@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from plans.markdown import export_plan, parse_plan
-from plans.models import Plan, Step
+from plans.models import Plan, Step, StepTask
 from tests.conftest import GOLDEN, HTMX
 from tests.factories import template_plan
 
@@ -72,3 +72,26 @@ def test_an_imported_value_holding_a_placeholder_is_kept_in_notes_not_refused():
     assert result.document.author == ""
     assert "{{AUTHOR}} (fill me in)" in result.document.notes
     assert any("holds a {{PLACEHOLDER}}; Author left blank" in w for w in result.warnings)
+
+
+def test_a_steps_own_test_command_stays_the_steps_when_the_plan_has_none(alice):
+    # The template's step 3 still says {{TEST_COMMAND}}: the plan has no test command, so
+    # step 1's one-line command is step 1's, not the plan's to fill in everywhere.
+    plan = template_plan()
+    Step.objects.filter(plan=plan, position=0).update(test_commands="abc")
+
+    round_trip(alice, plan)
+
+
+@pytest.mark.parametrize("task", ["Create feature branch from dev", "Get approval from @bob"])
+def test_a_task_like_the_templates_stays_as_typed_when_the_plan_has_no_value(alice, task):
+    plan = template_plan()
+    step = Step.objects.filter(plan=plan).first()
+    alice.post(
+        f"/plans/{plan.pk}/rows/tasks/add/",
+        {"step": step.pk, f"add-tasks-{step.pk}-text": task},
+        headers=HTMX,
+    )
+    assert StepTask.objects.filter(text=task).exists()
+
+    round_trip(alice, plan)

@@ -686,9 +686,16 @@ class _Importer:
         the values as fields and the text as the template's, so a re-export is identical.
         """
         doc = self.doc
+        texts = [task.text for step in doc.steps for task in step.tasks]
+        texts += [step.test_commands for step in doc.steps] + [doc.rollback_command]
+        # The exporter fills in every value the plan has: a placeholder still in the file
+        # was blank, so text that looks like its value (a step's own test command) is not.
+        unfilled = {name for name in VARIABLE_FIELDS if any(f"{{{{{name}}}}}" in t for t in texts)}
         for name, prefix in fmt.ANCHORED_TASKS.items():
             attr = VARIABLE_FIELDS[name]
             token = "{{" + name + "}}"
+            if name in unfilled:
+                continue
             for step in doc.steps:
                 for task in step.tasks:
                     value = task.text.removeprefix(prefix)
@@ -700,7 +707,7 @@ class _Importer:
                         task.text = prefix + token
         for step in doc.steps:
             command = step.test_commands
-            if not command or "\n" in command or command == "{{TEST_COMMAND}}":
+            if not command or "\n" in command or "TEST_COMMAND" in unfilled:
                 continue
             if not doc.test_command and _fits("test_command", command):
                 doc.test_command = command
@@ -715,7 +722,7 @@ class _Importer:
         if (
             len(lines) == 2
             and lines[0] == "git revert {{COMMIT_HASH}}"
-            and lines[1] != "{{DEPLOY_COMMAND}}"
+            and "DEPLOY_COMMAND" not in unfilled
             and not doc.deploy_command
             and _fits("deploy_command", lines[1])
         ):
