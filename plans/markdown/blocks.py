@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass, field
 
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
+# A backtick fence's info string may not hold a backtick; a tilde fence's may (CommonMark 4.5).
+FENCE_RE = re.compile(r"^(?P<fence>`{3,}(?!.*`)|~{3,})\s*(?P<info>.*)$")
 LIST_RE = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+(?P<text>.*)$")
 LABEL_RE = re.compile(r"^\*\*(?P<name>[^*]+?)(?::\*\*|\*\*:)\s*(?P<value>.*)$")
 RULE_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")

@@ -4,6 +4,8 @@ Blocks are joined by one blank line, as in the template; a blank field is writte
 template's placeholder, and tables are aligned the way the template aligns them.
 """
 
+import re
+
 from django.utils import timezone
 
 from plans import limits
@@ -82,7 +84,8 @@ def _step(number: int, step: StepData, variables: dict[str, str]) -> list[str]:
     if step.timeline:
         blocks.append(f"**Timeline:** {step.timeline}")
     if step.files:
-        blocks += ["**Files to modify:**", "\n".join(f"- `{path}`" for path in step.files)]
+        files = "\n".join(f"- {fmt.code_span(path)}" for path in step.files)
+        blocks += ["**Files to modify:**", files]
     if step.tasks:
         tasks = [
             CheckItem(fmt.fill_variables(t.text, variables, limits.ITEM_CHARS), t.done)
@@ -103,9 +106,9 @@ def _rollback(doc: PlanDocument) -> list[str]:
     channel = _or_placeholder(doc.notification_channel, "notification_channel")
     actions = "\n".join(
         [
-            f"1. **Immediate:** Revert commit `{commit}`",
+            f"1. **Immediate:** Revert commit {fmt.code_span(commit)}",
             f"2. **Database:** {doc.database_rollback}".rstrip(),
-            f"3. **Cache:** Clear cache keys: `{cache_keys}`",
+            f"3. **Cache:** Clear cache keys: {fmt.code_span(cache_keys)}",
             f"4. **Notify:** Alert team via {channel}",
         ]
     )
@@ -130,22 +133,15 @@ def _or_placeholder(value: str, name: str) -> str:
 
 
 def render_fence(language: str, body: str) -> str:
-    # A fence longer than any backtick run inside keeps the block closed where it should be.
-    longest = max((len(run) for run in _backtick_runs(body)), default=0)
-    fence = "`" * max(3, longest + 1)
+    """A fenced code block that closes where it should, whatever its text and language.
+
+    The fence is longer than any run of its character inside. A backtick fence's language
+    may not hold a backtick (CommonMark 4.5), so such a language gets a tilde fence.
+    """
+    char = "~" if "`" in language else "`"
+    longest = max((len(run) for run in re.findall(re.escape(char) + "+", body)), default=0)
+    fence = char * max(3, longest + 1)
     return f"{fence}{language}\n{body}\n{fence}" if body else f"{fence}{language}\n{fence}"
-
-
-def _backtick_runs(text: str):
-    run = ""
-    for char in text:
-        if char == "`":
-            run += char
-        elif run:
-            yield run
-            run = ""
-    if run:
-        yield run
 
 
 def render_table(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

@@ -60,6 +60,40 @@ ANCHORED_TASKS = {
     "REVIEWER": "Get approval from ",
 }
 
+# A code span: a run of backticks, the text, the same run again (CommonMark 6.1).
+CODE_SPAN_RE = re.compile(r"^(?P<ticks>`+)(?P<text>.*?)(?P=ticks)$")
+
+
+def code_span(text: str) -> str:
+    """`text` as a code span that reads back exactly, whatever backticks or spaces it holds.
+
+    The delimiters are one backtick longer than any run inside. One space pads each side
+    when the text starts or ends with a backtick, or starts and ends with a space, because
+    a reader strips one space from each side then (and only then).
+    """
+    ticks = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    padded = text.startswith("`") or text.endswith("`") or _space_both_ends(text)
+    pad = " " if padded else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def read_code_span(text: str) -> str | None:
+    """The text of a code span as `code_span` writes it (or a person does); None if `text`
+    is not exactly one code span."""
+    match = CODE_SPAN_RE.match(text)
+    if match is None:
+        return None
+    ticks, inner = match["ticks"], match["text"]
+    runs = re.findall("`+", inner)
+    if inner.startswith("`") or inner.endswith("`") or len(ticks) in map(len, runs):
+        return None
+    return inner[1:-1] if _space_both_ends(inner) else inner
+
+
+def _space_both_ends(text: str) -> bool:
+    return len(text) >= 2 and text[0] == " " and text[-1] == " " and text.strip(" ") != ""
+
+
 LOG_AUTHOR_RE = re.compile(r"^(?P<update>.*?)\s+\(@(?P<author>[^()]+)\)$")
 
 

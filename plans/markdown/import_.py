@@ -62,12 +62,13 @@ STEP_RE = re.compile(
 SPEC_RE = re.compile(r"^\[(?P<title>[^\]]*)\]\((?P<link>[^)]*)\)$")
 ROLLBACK_ITEM_RE = re.compile(r"^\*\*(?P<name>[^*]+?):\*\*\s*(?P<value>.*)$")
 SEPARATOR_CELL_RE = re.compile(r"^:?-+:?$")
-# The four numbered rollback actions: the Plan field each fills, and how its value reads.
+# The four numbered rollback actions: the Plan field each fills, how its value reads, and
+# whether the value is code (a commit, cache keys: one code span, or one word without).
 ROLLBACK_ACTIONS = {
-    "immediate": ("revert_commit", r"Revert commit\s+`?(?P<v>[^`]*)`?"),
-    "database": ("database_rollback", r"(?P<v>.*)"),
-    "cache": ("cache_keys", r"Clear cache keys:\s*`?(?P<v>[^`]*)`?"),
-    "notify": ("notification_channel", r"Alert team via\s+(?P<v>.+)"),
+    "immediate": ("revert_commit", r"Revert commit\s+(?P<v>.+)", True),
+    "database": ("database_rollback", r"(?P<v>.*)", False),
+    "cache": ("cache_keys", r"Clear cache keys:\s*(?P<v>.+)", True),
+    "notify": ("notification_channel", r"Alert team via\s+(?P<v>.+)", False),
 }
 
 
@@ -409,10 +410,11 @@ class _Importer:
         match = ROLLBACK_ITEM_RE.match(text)
         name, value = (_norm(match["name"]), match["value"].strip()) if match else ("", "")
         if name in ROLLBACK_ACTIONS:
-            attr, pattern = ROLLBACK_ACTIONS[name]
+            attr, pattern, is_code = ROLLBACK_ACTIONS[name]
             found = re.fullmatch(pattern, value, re.IGNORECASE)
-            if found:
-                value = _value(found["v"])
+            value = found and (_code_or_word(found["v"]) if is_code else found["v"])
+            if value is not None and found:
+                value = "" if fmt.PLACEHOLDER_RE.match(value.strip()) else value
                 setattr(self.doc, attr, self._checked(Plan, attr, value, item.number))
                 return
         self._keep(item.number, fmt.SECTION_ROLLBACK, item.text, "is not one of its four actions")
@@ -766,10 +768,19 @@ def _raw(lines: list[Line]) -> str:
 
 
 def _strip_code(text: str) -> str:
+    """A file path of a list item: the text of its code span, or the item as written."""
     text = LIST_RE.match(text)["text"].strip()
-    if len(text) >= 2 and text.startswith("`") and text.endswith("`"):
-        return text.strip("`").strip()
-    return text
+    code = fmt.read_code_span(text)
+    return text if code is None else code
+
+
+def _code_or_word(text: str) -> str | None:
+    """A value written as code: one code span, or one word without backticks."""
+    text = text.strip()
+    code = fmt.read_code_span(text)
+    if code is not None:
+        return code
+    return text if re.fullmatch(r"[^\s`]+", text) else None
 
 
 def _cells(row: str) -> list[str]:
