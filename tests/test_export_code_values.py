@@ -73,3 +73,27 @@ def test_free_text_after_revert_commit_is_not_taken_for_a_commit():
 
     assert result.document.revert_commit == ""
     assert "Revert commit (pure JavaScript change, no data)" in result.document.notes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Before\n~~~",
+        "```",
+        "    ```\n## Not a section\n    ```",
+        "````\n```",
+        "\\```\nescaped by hand",
+        "```python\nok()\n```\n```\nnever closed",
+        "~~~\n## Prerequisites\n- [ ] not a row",
+        "```\n## Implementation Steps",
+    ],
+)
+@pytest.mark.parametrize("field", ["overview", "notes"])
+def test_free_text_with_fences_of_any_kind_keeps_the_plan_after_it(alice, text, field):
+    plan = template_plan()
+    Plan.objects.filter(pk=plan.pk).update(**{field: text})
+
+    copy = round_trip(alice, plan)
+
+    assert getattr(copy, field) == text
+    assert Step.objects.filter(plan=copy).count() == Step.objects.filter(plan=plan).count()

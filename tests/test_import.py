@@ -142,7 +142,6 @@ def test_more_steps_missing_sections_and_placeholders():
     [
         ("not-a-plan.md", 1, "this is not a fix plan: expected the title"),
         ("wrong-columns.md", 12, "must have the columns Metric | Expected Value | Alert Threshold"),
-        ("unclosed-code-block.md", 14, "this code block is never closed"),
     ],
 )
 def test_malformed_file_is_refused_with_its_line_and_writes_nothing(name, line, message):
@@ -154,6 +153,17 @@ def test_malformed_file_is_refused_with_its_line_and_writes_nothing(name, line, 
     assert str(caught.value).startswith(f"line {line}: ")
     assert Plan.objects.count() == 0
     assert Step.objects.count() == ChecklistItem.objects.count() == 0
+
+
+def test_a_code_block_never_closed_is_read_as_text_and_kept():
+    plan, warnings = import_plan(corpus("unclosed-code-block.md"))
+
+    assert "line 14: a code block opened here is never closed; its lines are read as text" in (
+        warnings
+    )
+    assert "```python\nif not rows:\n    return empty_report()" in plan.notes
+    step = load_document(plan.pk).steps[0]
+    assert step.title == "Prepare Fix" and step.code == ""
 
 
 def test_a_priority_it_cannot_read_is_the_default_and_its_line_is_kept_in_notes():

@@ -38,11 +38,11 @@ def test_notes_about_kept_text_are_shown(alice):
 
 
 def test_a_file_that_is_not_a_plan_shows_the_line_numbered_error(alice):
-    response = upload(alice, (CORPUS / "unclosed-code-block.md").read_bytes())
+    response = upload(alice, (CORPUS / "wrong-columns.md").read_bytes())
 
     assert response.status_code == 422
     assert b"Not imported; nothing was saved." in response.content
-    assert b"<li>line 14: this code block is never closed" in response.content
+    assert b"<li>line 12: the Monitoring table must have the columns" in response.content
     assert not Plan.objects.exists()
 
 

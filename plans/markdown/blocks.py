@@ -62,24 +62,55 @@ class Block:
 def split_lines(text: str) -> list[Line]:
     """Normalise line endings and trailing spaces (outside code) into numbered lines."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    lines = []
-    fence = None
-    for number, raw in enumerate(text.split("\n"), start=1):
+    raw_lines = text.split("\n")
+    for number, raw in enumerate(raw_lines, start=1):
         if "\x00" in raw:
             # No database keeps it faithfully (PostgreSQL refuses it): not a text file.
             raise PlanFormatError(number, "contains a NUL byte; is this a text file?")
-        stripped = raw.rstrip()
-        match = FENCE_RE.match(stripped.lstrip())
-        if fence is None and match:
-            fence = match["fence"]
-        elif fence is not None and closes_fence(stripped, fence):
-            fence = None
-        elif fence is not None:
-            stripped = raw  # code keeps its own whitespace
-        lines.append(Line(number, stripped))
+    in_code = set()
+    for start, end in fences(raw_lines).items():
+        in_code.update(range(start + 1, end))
+    lines = [
+        Line(number, raw if number - 1 in in_code else raw.rstrip())
+        for number, raw in enumerate(raw_lines, start=1)
+    ]
     if lines and lines[-1].text == "":
         lines.pop()
     return lines
+
+
+def fence_opening(text: str) -> re.Match | None:
+    """The fence a line opens, if it can open one: indented at most three spaces."""
+    stripped = text.lstrip(" ")
+    return FENCE_RE.match(stripped.rstrip()) if len(text) - len(stripped) <= 3 else None
+
+
+def fences(texts: list[str]) -> dict[int, int]:
+    """Each fenced code block of `texts`: the index of its opening line -> its closing line.
+
+    A fence that is never closed is not a code block here: its lines are read as text, so
+    it cannot swallow the rest of the plan. Linear time, even for a file of openers.
+    """
+    closers = {"`": [0] * (len(texts) + 1), "~": [0] * (len(texts) + 1)}
+    for i in range(len(texts) - 1, -1, -1):
+        candidate = texts[i].strip()
+        for char, longest in closers.items():
+            run = len(candidate) if candidate and set(candidate) == {char} else 0
+            indented = len(texts[i]) - len(texts[i].lstrip(" ")) <= 3
+            longest[i] = max(longest[i + 1], run if indented else 0)
+    found = {}
+    i = 0
+    while i < len(texts):
+        opening = fence_opening(texts[i])
+        fence = opening["fence"] if opening else ""
+        if fence and closers[fence[0]][i + 1] >= len(fence):
+            j = i + 1
+            while not closes_fence(texts[j], fence):
+                j += 1
+            found[i] = j
+            i = j
+        i += 1
+    return found
 
 
 def closes_fence(text: str, fence: str) -> bool:
@@ -94,33 +125,26 @@ def closes_fence(text: str, fence: str) -> bool:
 def parse_blocks(lines: list[Line]) -> list[Block]:
     blocks: list[Block] = []
     current: Block | None = None
+    closing = fences([line.text for line in lines])
     index = 0
     while index < len(lines):
         line = lines[index]
         text = line.text
         stripped = text.strip()
-        fence = FENCE_RE.match(stripped)
-        if fence:
+        if index in closing:
             current = None
-            body: list[str] = []
-            start = line
-            index += 1
-            while index < len(lines) and not closes_fence(lines[index].text, fence["fence"]):
-                body.append(lines[index].text)
-                index += 1
-            if index == len(lines):
-                raise PlanFormatError(start.number, "this code block is never closed (```)")
-            source = [start.text, *body, lines[index].text]
+            end = closing[index]
+            body = [lines[i].text for i in range(index + 1, end)]
             blocks.append(
                 Block(
                     "fence",
-                    start.number,
-                    source,
-                    text=fence["info"].strip(),
+                    line.number,
+                    [text, *body, lines[end].text],
+                    text=fence_opening(text)["info"].strip(),
                     value="\n".join(body),
                 )
             )
-            index += 1
+            index = end + 1
             continue
         index += 1
         if not stripped:

@@ -17,7 +17,7 @@ from plans.models import PhaseStatus, Priority, Status
 def render_plan(doc: PlanDocument) -> str:
     blocks: list[str] = []
     blocks += _header(doc)
-    blocks += _section(fmt.SECTION_OVERVIEW, [fmt.escape_free_text(doc.overview.strip())])
+    blocks += _section(fmt.SECTION_OVERVIEW, [fmt.escape_free_text(_free_text(doc.overview))])
     blocks += _section(fmt.SECTION_PREREQUISITES, [_checklist(doc.prerequisites)])
     blocks.append(f"## {fmt.SECTION_STEPS}")
     for number, step in enumerate(doc.steps, start=1):
@@ -49,7 +49,7 @@ def render_plan(doc: PlanDocument) -> str:
             ],
         ),
     ]
-    notes = fmt.escape_free_text(doc.notes.strip(), only_known=True)
+    notes = fmt.escape_free_text(_free_text(doc.notes), only_known=True)
     blocks += _section(fmt.SECTION_NOTES, [notes])
     blocks += [
         "---",
@@ -73,6 +73,12 @@ def _header(doc: PlanDocument) -> list[str]:
         f"**Status:** {Status(doc.status).label}",
     ]
     return [fmt.TITLE_PREFIX + _or_placeholder(doc.fix_name, "fix_name"), "\n".join(lines)]
+
+
+def _free_text(text: str) -> str:
+    # Blank lines around it would be read as the blank lines between blocks; the first
+    # line's indentation is text (four spaces make a code block), and is kept.
+    return text.strip("\n").rstrip()
 
 
 def _section(title: str, body: list[str]) -> list[str]:

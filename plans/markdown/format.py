@@ -2,6 +2,8 @@
 
 import re
 
+from plans.markdown.blocks import fences
+
 TITLE_PREFIX = "# Fix Implementation Plan: "
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -111,11 +113,13 @@ def fill_variables(text: str, variables: dict[str, str], limit: int) -> str:
     return filled if len(filled) <= limit else text
 
 
-# Free text (overview, notes) is Markdown and may hold a `## ` line that the importer would
-# take for a section of the plan. Such a line is written with one more leading backslash
-# (which renders the same) and read back with one less, so it stays where it was written.
+# Free text (overview, notes) is Markdown, and two kinds of its lines would change how the
+# importer cuts the file: a `## ` line it would take for a section of the plan, and a code
+# fence that is never closed (it would pair with a fence line of a later section). Outside
+# its code blocks, such a line is written with one more leading backslash (which renders
+# the same) and read back with one less, so it stays where it was written.
 ESCAPABLE_RE = re.compile(r"^(?P<slashes>\\*)## (?P<title>.*)$")
-FENCE_START_RE = re.compile(r"^\s{0,3}(?P<fence>`{3,}|~{3,})")
+FENCE_LIKE_RE = re.compile(r"^(?P<slashes>\\*) {0,3}(?:`{3}|~{3})")
 
 
 def _is_structural(match: re.Match, only_known: bool) -> bool:
@@ -127,18 +131,18 @@ def _is_structural(match: re.Match, only_known: bool) -> bool:
 
 def _shift_slashes(text: str, step: int, *, only_known: bool) -> str:
     lines = text.split("\n")
-    fence = None
+    # Written text has its own fences; read text has them too, and its escaped openers
+    # are not fences, so both directions see the same code blocks.
+    in_code = set()
+    for start, end in fences(lines).items():
+        in_code.update(range(start, end + 1))
     for i, line in enumerate(lines):
-        opening = FENCE_START_RE.match(line)
-        if fence is None and opening:
-            fence = opening["fence"]
+        if i in in_code:
             continue
-        if fence is not None:
-            if line.strip().startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
-                fence = None
-            continue
-        match = ESCAPABLE_RE.match(line)
-        if match and (step > 0 or match["slashes"]) and _is_structural(match, only_known):
+        heading = ESCAPABLE_RE.match(line)
+        fence = FENCE_LIKE_RE.match(line)
+        match = heading if heading and _is_structural(heading, only_known) else fence
+        if match and (step > 0 or match["slashes"]):
             lines[i] = line[1:] if step < 0 else "\\" + line
     return "\n".join(lines)
 

@@ -17,12 +17,12 @@ from plans import limits
 from plans.markdown import format as fmt
 from plans.markdown import words
 from plans.markdown.blocks import (
-    FENCE_RE,
     LIST_RE,
     Block,
     Line,
     PlanFormatError,
-    closes_fence,
+    fence_opening,
+    fences,
     parse_blocks,
     split_lines,
 )
@@ -187,14 +187,16 @@ class _Importer:
         header: list[Line] = []
         sections: list[_Section] = []
         in_notes = False
-        fence = None
-        for line in lines:
-            opening = FENCE_RE.match(line.text.strip())
-            if fence is None and opening:
-                fence = opening["fence"]
-            elif fence is not None and closes_fence(line.text, fence):
-                fence = None
-            elif fence is None and line.text.startswith("## "):
+        in_code = set()
+        for start, end in fences([line.text for line in lines]).items():
+            in_code.update(range(start, end + 1))
+        for index, line in enumerate(lines):
+            if index not in in_code and fence_opening(line.text):
+                self.warnings.append(
+                    f"line {line.number}: a code block opened here is never closed; "
+                    "its lines are read as text"
+                )
+            elif index not in in_code and line.text.startswith("## "):
                 title = line.text[3:].strip().strip("#").strip()
                 if not in_notes or _norm(title) in known:
                     sections.append(_Section(title, line.number, []))
