@@ -312,7 +312,10 @@ class _Importer:
         step_blocks: list[Block] = []
         heading: Block | None = None
         for block in [*blocks, None]:
-            if block is None or (block.kind == "heading" and block.level == 3):
+            # A step is a third-level heading, or "Step N" at any level people write it.
+            if block is None or (
+                block.kind == "heading" and (block.level == 3 or STEP_RE.match(block.text))
+            ):
                 if heading is not None and self._limit(len(steps) + 1, limits.STEPS, heading.line):
                     steps.append(self._step(heading, step_blocks, len(steps) + 1))
                 heading, step_blocks = block, []
@@ -347,18 +350,21 @@ class _Importer:
             if pending is not None:
                 label, pending = _norm(pending.text), None
                 if label == "files to modify" and block.kind == "list":
-                    if len(block.items) > limits.FILES_PER_STEP.value:
-                        over = block.items[limits.FILES_PER_STEP.value]
-                        self._limit(len(block.items), limits.FILES_PER_STEP, over.number)
-                    step.files = [
-                        self._checked(StepFile, "path", _strip_code(item.text), item.number)
-                        for item in block.items[: limits.FILES_PER_STEP.value]
-                    ]
+                    # A second list of files, or of tasks, in one step adds to the first.
+                    for item in block.items:
+                        count = len(step.files) + 1
+                        if self._limit(count, limits.FILES_PER_STEP, item.number):
+                            path = _strip_code(item.text)
+                            step.files.append(self._checked(StepFile, "path", path, item.number))
                     continue
                 if label == "tasks" and block.kind == "list":
-                    step.tasks = self._checklist(
+                    step.tasks += self._checklist(
                         block, StepTask, where, limits.TASKS_PER_STEP, len(step.tasks)
                     )
+                    continue
+                taken = {"code changes": step.has_code, "test commands": bool(step.test_commands)}
+                if block.kind == "fence" and taken.get(label):
+                    self._keep(block.line, where, block.raw, "is a second code block")
                     continue
                 if label == "code changes" and block.kind == "fence":
                     step.code_language = self._checked(
@@ -374,7 +380,9 @@ class _Importer:
                         Step, "test_commands", block.value, block.line
                     )
                     continue
-            if name == "timeline":
+            if name == "timeline" and step.timeline:
+                self._keep(block.line, where, block.raw, "is a second timeline")
+            elif name == "timeline":
                 step.timeline = self._checked(Step, "timeline", block.value.strip(), block.line)
             elif name in {"files to modify", "tasks", "code changes", "test commands"}:
                 if block.value.strip():

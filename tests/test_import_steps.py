@@ -1,0 +1,50 @@
+"""Steps as people write them: headings at other levels, a step's lists written in parts,
+and nothing of a step overwritten by what follows it."""
+
+from plans.markdown import parse_plan
+from tests.conftest import CORPUS
+
+BASE = (CORPUS / "bad-log-time.md").read_text(encoding="utf-8")
+
+
+def plan_with_steps(steps: str):
+    return parse_plan(
+        BASE.replace("## Progress Log", f"## Implementation Steps\n\n{steps}\n\n## Progress Log")
+    )
+
+
+def test_a_step_heading_at_another_level_is_a_step_of_its_own():
+    result = plan_with_steps(
+        "### Step 1: First\n\n**Timeline:** 1h\n\n**Tasks:**\n\n- [x] One\n\n"
+        "#### Step 2: Second\n\n**Timeline:** 2h\n\n**Tasks:**\n\n- [ ] Two"
+    )
+
+    steps = result.document.steps
+    assert [(s.title, s.timeline, [t.text for t in s.tasks]) for s in steps] == [
+        ("First", "1h", ["One"]),
+        ("Second", "2h", ["Two"]),
+    ]
+
+
+def test_a_steps_second_task_and_file_lists_add_to_the_first():
+    result = plan_with_steps(
+        "### Step 1: First\n\n**Tasks:**\n\n- [x] One\n\n**Files to modify:**\n\n- `a.py`\n\n"
+        "**Tasks:**\n\n- [ ] Two\n\n**Files to modify:**\n\n- `b.py`"
+    )
+
+    step = result.document.steps[0]
+    assert [(t.text, t.done) for t in step.tasks] == [("One", True), ("Two", False)]
+    assert step.files == ["a.py", "b.py"]
+
+
+def test_a_second_code_block_or_timeline_is_kept_in_notes_not_overwriting_the_first():
+    result = plan_with_steps(
+        "### Step 1: First\n\n**Timeline:** 1h\n\n**Timeline:** later\n\n"
+        "**Code Changes:**\n\n```python\nfirst()\n```\n\n"
+        "**Code Changes:**\n\n```python\nsecond()\n```"
+    )
+
+    step = result.document.steps[0]
+    assert (step.timeline, step.code) == ("1h", "first()")
+    assert "**Timeline:** later" in result.document.notes
+    assert "second()" in result.document.notes
