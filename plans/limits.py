@@ -24,6 +24,8 @@ FILES_PER_STEP = Limit(20, "files per step")
 CHECKLIST_ITEMS = Limit(100, "items per checklist")
 TABLE_ROWS = Limit(100, "rows per table")
 LOG_ENTRIES = Limit(2000, "progress log entries")
+# How deep checklist items and tasks may nest under one another.
+ITEM_DEPTH = 5
 SHARE_LINKS = Limit(25, "live share links")
 # Revoked and expired links are kept, and the plan page lists the latest of them.
 ENDED_SHARE_LINKS_SHOWN = 10

@@ -117,6 +117,10 @@ class Plan(models.Model):
 class ChecklistItemBase(models.Model):
     position = models.PositiveIntegerField()
     text = models.CharField(max_length=limits.ITEM_CHARS)
+    # How far the item is nested under the ones above it, as a file indents sub-items.
+    depth = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(limits.ITEM_DEPTH)]
+    )
     done = models.BooleanField(default=False)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

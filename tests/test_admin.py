@@ -65,7 +65,7 @@ def test_editing_a_plans_row_in_the_admin_counts_as_a_change_of_the_plan(admin_c
 
     response = admin_client.post(
         reverse("admin:plans_steptask_change", args=[task.pk]),
-        {"step": task.step_id, "position": task.position, "text": "Edited in the admin"},
+        {"step": task.step_id, "text": "Edited in the admin", "depth": 0},
     )
 
     assert response.status_code == 302

@@ -1,7 +1,11 @@
 """Steps as people write them: headings at other levels, a step's lists written in parts,
 and nothing of a step overwritten by what follows it."""
 
-from plans.markdown import parse_plan
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from plans.markdown import export_plan, parse_plan
+from plans.models import Plan
 from tests.conftest import CORPUS
 
 BASE = (CORPUS / "bad-log-time.md").read_text(encoding="utf-8")
@@ -48,3 +52,45 @@ def test_a_second_code_block_or_timeline_is_kept_in_notes_not_overwriting_the_fi
     assert (step.timeline, step.code) == ("1h", "first()")
     assert "**Timeline:** later" in result.document.notes
     assert "second()" in result.document.notes
+
+
+NESTED = """- [x] Parent
+    - [ ] Child four spaces
+        - [x] Grandchild
+    - [x] Second child
+- [ ] Sibling
+  - [ ] Child two spaces"""
+
+
+def test_nested_checkboxes_are_items_of_their_own_with_their_ticks_and_depth():
+    result = plan_with_steps(f"### Step 1: First\n\n**Tasks:**\n\n{NESTED}")
+
+    tasks = result.document.steps[0].tasks
+    assert [(t.text, t.done, t.depth) for t in tasks] == [
+        ("Parent", True, 0),
+        ("Child four spaces", False, 1),
+        ("Grandchild", True, 2),
+        ("Second child", True, 1),
+        ("Sibling", False, 0),
+        ("Child two spaces", False, 1),
+    ]
+
+
+@pytest.mark.django_db
+def test_nested_items_show_nested_and_come_back_through_the_download(alice):
+    text = BASE.replace(
+        "## Progress Log",
+        f"## Prerequisites\n\n{NESTED}\n\n## Implementation Steps\n\n"
+        f"### Step 1: First\n\n**Tasks:**\n\n{NESTED}\n\n## Progress Log",
+    )
+    upload = SimpleUploadedFile("plan.md", text.encode())
+    assert alice.post("/plans/import/", {"file": upload}).status_code == 302
+    plan = Plan.objects.get()
+
+    page = alice.get(f"/plans/{plan.pk}/").content.decode()
+    assert page.count(' depth-2"') == 2
+    download = export_plan(plan.pk)
+    assert "- [x] Parent\n  - [ ] Child four spaces\n    - [x] Grandchild" in download
+    again = alice.post("/plans/import/", {"file": SimpleUploadedFile("p.md", download.encode())})
+    assert again.status_code == 302
+    assert export_plan(Plan.objects.latest("pk").pk) == download

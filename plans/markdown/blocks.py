@@ -169,6 +169,10 @@ def parse_blocks(lines: list[Line]) -> list[Block]:
             current = _continue(blocks, current, "table", line)
         elif LIST_RE.match(text):
             current = _continue(blocks, current, "list", line)
+        elif current is not None and current.kind == "list" and LIST_RE.match(stripped):
+            # A list item indented under another is an item of its own, nested; its text
+            # keeps the indentation, which says how deep.
+            current = _continue(blocks, current, "list", line)
         elif current is not None and current.kind == "list" and text.startswith((" ", "\t")):
             # An indented line continues the list item above it.
             item = current.items[-1]

@@ -47,6 +47,7 @@ CHILD_LISTS = frozenset(
 class CheckItem:
     text: str
     done: bool = False
+    depth: int = 0
 
 
 @dataclass

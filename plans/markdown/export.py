@@ -94,7 +94,7 @@ def _step(number: int, step: StepData, variables: dict[str, str]) -> list[str]:
         blocks += ["**Files to modify:**", files]
     if step.tasks:
         tasks = [
-            CheckItem(fmt.fill_variables(t.text, variables, limits.ITEM_CHARS), t.done)
+            CheckItem(fmt.fill_variables(t.text, variables, limits.ITEM_CHARS), t.done, t.depth)
             for t in step.tasks
         ]
         blocks += ["**Tasks:**", _checklist(tasks)]
@@ -126,7 +126,9 @@ def _rollback(doc: PlanDocument) -> list[str]:
 
 
 def _checklist(items: list[CheckItem]) -> str:
-    return "\n".join(f"- [{'x' if item.done else ' '}] {item.text}" for item in items)
+    return "\n".join(
+        f"{'  ' * item.depth}- [{'x' if item.done else ' '}] {item.text}" for item in items
+    )
 
 
 def _log_row(entry: LogRow) -> tuple[str, str]:

@@ -416,7 +416,7 @@ class _Importer:
                 self._keep(block.line, fmt.SECTION_ROLLBACK, block.raw, "is not a rollback field")
 
     def _rollback_action(self, item: Line) -> None:
-        text = LIST_RE.match(item.text)["text"]
+        text = _item_text(item.text)
         match = ROLLBACK_ITEM_RE.match(text)
         name, value = (_norm(match["name"]), match["value"].strip()) if match else ("", "")
         if name in ROLLBACK_ACTIONS:
@@ -567,8 +567,15 @@ class _Importer:
     ) -> list[CheckItem]:
         """The checkbox items of a list block; `already` items of the same list came before."""
         items = []
-        for item in block.items:
-            text = LIST_RE.match(item.text)["text"].strip()
+        depths = _depths(block.items)
+        for item, depth in zip(block.items, depths, strict=True):
+            text = _item_text(item.text)
+            if depth > limits.ITEM_DEPTH:
+                self.warnings.append(
+                    f"line {item.number}: {where}: nested {depth} deep; "
+                    f"read as {limits.ITEM_DEPTH} deep, the deepest an item may be"
+                )
+                depth = limits.ITEM_DEPTH
             match = CHECKBOX_RE.match(text)
             if match:
                 text, done = match["text"].strip(), match["mark"] != " "
@@ -586,7 +593,8 @@ class _Importer:
                 self.tasks += 1
                 if not self._limit(self.tasks, limits.TASKS, item.number):
                     continue
-            items.append(CheckItem(self._checked(model, "text", text, item.number), done))
+            text = self._checked(model, "text", text, item.number)
+            items.append(CheckItem(text, done, depth))
         return items
 
     def _table_blocks(
@@ -761,6 +769,27 @@ class _Importer:
             self.doc.notes = "\n\n".join(part for part in [self.doc.notes, *self.kept] if part)
 
 
+def _item_text(line: str) -> str:
+    """A list item's text, without its indentation and marker."""
+    return LIST_RE.match(line.expandtabs(4).lstrip())["text"].strip()
+
+
+def _depths(items: list[Line]) -> list[int]:
+    """How deep each item of a list is nested, from its indentation: an item indented more
+    than the one above is one level under it; less, back to the level it lines up with."""
+    levels: list[int] = []
+    depths = []
+    for item in items:
+        text = item.text.expandtabs(4)
+        indent = len(text) - len(text.lstrip())
+        while levels and indent < levels[-1]:
+            levels.pop()
+        if not levels or indent > levels[-1]:
+            levels.append(indent)
+        depths.append(len(levels) - 1)
+    return depths
+
+
 def _fits(attr: str, value: str) -> bool:
     """Whether a value read from free text fits its Plan field; if not, the text stays as is.
 
@@ -779,7 +808,7 @@ def _raw(lines: list[Line]) -> str:
 
 def _strip_code(text: str) -> str:
     """A file path of a list item: the text of its code span, or the item as written."""
-    text = LIST_RE.match(text)["text"].strip()
+    text = _item_text(text)
     code = fmt.read_code_span(text)
     return text if code is None else code
 

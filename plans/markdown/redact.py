@@ -38,7 +38,10 @@ def for_stakeholders(doc: PlanDocument) -> PlanDocument:
     """The part of `doc` a stakeholder sees, as a document of its own."""
     shown = PlanDocument(**{name: getattr(doc, name) for name in SHOWN})
     shown.steps = [
-        StepData(step.title, tasks=[CheckItem(TASK_PLACEHOLDER, task.done) for task in step.tasks])
+        StepData(
+            step.title,
+            tasks=[CheckItem(TASK_PLACEHOLDER, task.done, task.depth) for task in step.tasks],
+        )
         for step in doc.steps
     ]
     return shown

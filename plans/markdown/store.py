@@ -52,13 +52,13 @@ def document_from_plan(plan: Plan) -> PlanDocument:
     """Read a plan fetched through `plans_with_children()` into a document."""
     doc = PlanDocument(**{name: getattr(plan, name) for name in PlanDocument.header_names()})
     for item in plan.checklist_items.all():
-        getattr(doc, CHECKLIST_ATTRS[item.kind]).append(CheckItem(item.text, item.done))
+        getattr(doc, CHECKLIST_ATTRS[item.kind]).append(CheckItem(item.text, item.done, item.depth))
     doc.steps = [
         StepData(
             title=step.title,
             timeline=step.timeline,
             files=[f.path for f in step.files.all()],
-            tasks=[CheckItem(t.text, t.done) for t in step.tasks.all()],
+            tasks=[CheckItem(t.text, t.done, t.depth) for t in step.tasks.all()],
             code_language=step.code_language,
             code=step.code,
             test_commands_language=step.test_commands_language,
@@ -90,7 +90,9 @@ def create_plan(doc: PlanDocument) -> Plan:
     plan = _validated(Plan(**doc.header_fields()))
     plan.save()
     checklist = [
-        ChecklistItem(plan=plan, kind=kind, position=i, text=item.text, done=item.done)
+        ChecklistItem(
+            plan=plan, kind=kind, position=i, text=item.text, done=item.done, depth=item.depth
+        )
         for kind, attr in CHECKLIST_ATTRS.items()
         for i, item in enumerate(getattr(doc, attr))
     ]
@@ -111,7 +113,7 @@ def create_plan(doc: PlanDocument) -> Plan:
     _bulk_create(steps)
     _bulk_create(
         [
-            StepTask(step=step, position=i, text=t.text, done=t.done)
+            StepTask(step=step, position=i, text=t.text, done=t.done, depth=t.depth)
             for step, data in zip(steps, doc.steps, strict=True)
             for i, t in enumerate(data.tasks)
         ]
