@@ -94,3 +94,24 @@ def test_nested_items_show_nested_and_come_back_through_the_download(alice):
     again = alice.post("/plans/import/", {"file": SimpleUploadedFile("p.md", download.encode())})
     assert again.status_code == 302
     assert export_plan(Plan.objects.latest("pk").pk) == download
+
+
+def test_checkboxes_in_every_list_style_and_emoji_marker():
+    tasks = (
+        "* [x] Star\n+ [ ] Plus\n1. [X] Numbered\n2) [ ] Parenthesis\n"
+        "- \u2705 Done by emoji\n- \u2610 Open box\n- \u23f3 Under way\n- \u2714\ufe0f Checked"
+    )
+
+    result = plan_with_steps(f"### Step 1: First\n\n**Tasks:**\n\n{tasks}")
+
+    assert [(t.text, t.done) for t in result.document.steps[0].tasks] == [
+        ("Star", True),
+        ("Plus", False),
+        ("Numbered", True),
+        ("Parenthesis", False),
+        ("Done by emoji", True),
+        ("Open box", False),
+        ("\u23f3 Under way", False),
+        ("Checked", True),
+    ]
+    assert not any("has no checkbox" in w for w in result.warnings)

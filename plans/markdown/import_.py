@@ -56,6 +56,11 @@ from plans.models import (
 __all__ = ["ImportResult", "PlanFormatError", "parse_plan"]
 
 CHECKBOX_RE = re.compile(r"^\[(?P<mark>[ xX])\]\s*(?P<text>.*)$")
+# Markers people use instead of a checkbox. A tick or an empty box says all a checkbox
+# does; any other marker (an hourglass: under way) stays in the text, unticked.
+TICKED_MARKS = ("\u2705", "\u2714\ufe0f", "\u2714", "\u2611\ufe0f", "\u2611", "\u2713")
+OPEN_MARKS = ("\u2610", "\u2b1c", "\U0001f532")
+KEPT_MARKS = ("\u23f3", "\u231b", "\U0001f504", "\u274c")
 STEP_RE = re.compile(
     r"^Step\s+(?P<number>\d+)\s*[:.)\-\u2013\u2014]?\s*(?P<title>.*)$", re.IGNORECASE
 )
@@ -579,6 +584,11 @@ class _Importer:
             match = CHECKBOX_RE.match(text)
             if match:
                 text, done = match["text"].strip(), match["mark"] != " "
+            elif text.startswith(TICKED_MARKS + OPEN_MARKS):
+                mark = next(m for m in TICKED_MARKS + OPEN_MARKS if text.startswith(m))
+                text, done = text[len(mark) :].strip(), mark in TICKED_MARKS
+            elif text.startswith(KEPT_MARKS):
+                done = False
             else:
                 done = False
                 self.warnings.append(
