@@ -38,17 +38,17 @@ def test_notes_about_kept_text_are_shown(alice):
 
 
 def test_a_file_that_is_not_a_plan_shows_the_line_numbered_error(alice):
-    response = upload(alice, (CORPUS / "wrong-columns.md").read_bytes())
+    response = upload(alice, (CORPUS / "not-a-plan.md").read_bytes())
 
     assert response.status_code == 422
     assert b"Not imported; nothing was saved." in response.content
-    assert b"<li>line 12: the Monitoring table must have the columns" in response.content
+    assert b"<li>line 1: this is not a fix plan" in response.content
     assert not Plan.objects.exists()
 
 
 def test_every_problem_of_a_file_is_listed_on_the_form(alice):
     text = (CORPUS / "compact-no-blank-lines.md").read_text(encoding="utf-8")
-    text = text.replace("|Indexing lag|< 60 s|> 5 min|", "|Indexing lag|< 60 s|> 5 min|extra|")
+    text = text.replace("- [ ] Stakeholders notified", "- [ ] " + "y" * 501)
     text = text.replace("**Issue:** SRCH-77", "**Issue:** " + "X" * 101)
 
     response = upload(alice, text.encode())
@@ -56,7 +56,7 @@ def test_every_problem_of_a_file_is_listed_on_the_form(alice):
     assert response.status_code == 422
     html = response.content.decode()
     assert "<li>line 3: issue id is 101 characters; at most 100</li>" in html
-    assert "row has 4 cells" in html
+    assert "text is 501 characters; at most 500" in html
     assert not Plan.objects.exists()
 
 

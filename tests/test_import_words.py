@@ -146,3 +146,26 @@ def test_phase_status_words():
     assert "Fix: Blocked" in result.document.notes
     assert "Review: Awaiting sign-off" in result.document.notes
     assert "Investigation: Complete" not in result.document.notes
+
+
+LOG_TABLES = {
+    "author in the middle": (
+        "| Time | Author | Update |\n|---|---|---|\n| 2026-04-04 09:37 | ana | Paged |"
+    ),
+    "other order and names": (
+        "| Update | Timestamp | Who |\n|---|---|---|\n| Paged | 2026-04-04 09:37 | ana |"
+    ),
+    "no outer pipes": "Time | Author | Update\n--- | --- | ---\n2026-04-04 09:37 | ana | Paged",
+}
+
+
+@pytest.mark.parametrize("table", LOG_TABLES.values(), ids=LOG_TABLES.keys())
+def test_log_tables_as_people_write_them(table):
+    text = BASE[: BASE.index("| Time")] + table + "\n"
+
+    result = parse_plan(text)
+
+    assert [(r.logged_at, r.update, r.author) for r in result.document.log] == [
+        (datetime.datetime(2026, 4, 4, 9, 37, tzinfo=datetime.UTC), "Paged", "ana")
+    ]
+    assert "Paged" not in result.document.notes

@@ -13,6 +13,7 @@ HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}(?!.*`)|~{3,})\s*(?P<info>.*)$")
 LIST_RE = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+(?P<text>.*)$")
 LABEL_RE = re.compile(r"^\*\*(?P<name>[^*]+?)(?::\*\*|\*\*:)\s*(?P<value>.*)$")
+SEPARATOR_ROW_RE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
 RULE_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 
 
@@ -165,7 +166,14 @@ def parse_blocks(lines: list[Line]) -> list[Block]:
             blocks.append(
                 Block("label", line.number, [text], text=label["name"], value=label["value"])
             )
-        elif stripped.startswith("|"):
+        elif stripped.startswith("|") or (
+            "|" in stripped
+            and (
+                (current is not None and current.kind == "table")
+                or (index < len(lines) and SEPARATOR_ROW_RE.match(lines[index].text))
+            )
+        ):
+            # A table, with or without pipes at the ends of its rows.
             current = _continue(blocks, current, "table", line)
         elif LIST_RE.match(text):
             current = _continue(blocks, current, "list", line)

@@ -53,6 +53,26 @@ MONITORING_COLUMNS = ("Metric", "Expected Value", "Alert Threshold")
 STAKEHOLDER_COLUMNS = ("Stakeholder", "Update Method", "When")
 TIMELINE_COLUMNS = ("Phase", "Target Time", "Actual Time", "Status")
 LOG_COLUMNS = ("Time", "Update")
+# The log's third column, when a file names the author in one.
+LOG_AUTHOR_COLUMN = "Author"
+
+# The names people give the template's table columns; a table's header is matched against
+# its own table's columns only, so "When" is a time in the log and a timing elsewhere.
+COLUMN_NAMES = {
+    "Metric": {"metric", "name", "signal", "indicator"},
+    "Expected Value": {"expected value", "expected", "target", "normal", "baseline"},
+    "Alert Threshold": {"alert threshold", "threshold", "alert", "alert at", "alert when"},
+    "Stakeholder": {"stakeholder", "stakeholders", "audience", "who", "team", "group"},
+    "Update Method": {"update method", "method", "channel", "how", "via", "medium"},
+    "When": {"when", "frequency", "timing", "cadence", "schedule"},
+    "Phase": {"phase", "milestone", "stage", "step"},
+    "Target Time": {"target time", "target", "eta", "planned", "due", "target date"},
+    "Actual Time": {"actual time", "actual", "done at", "completed at", "actual date"},
+    "Status": {"status", "state", "progress"},
+    "Time": {"time", "timestamp", "when", "date", "date time", "datetime", "time utc"},
+    "Update": {"update", "event", "note", "notes", "description", "entry", "what", "details"},
+    "Author": {"author", "who", "by", "owner", "person", "name"},
+}
 
 ROLLBACK_INTRO = "If the fix causes issues:"
 

@@ -481,10 +481,7 @@ class _Importer:
 
     def _parse_log(self, section: _Section) -> None:
         blocks = parse_blocks(section.lines)
-        header = next((b for b in blocks if b.kind == "table"), None)
-        columns = fmt.LOG_COLUMNS
-        if header is not None and len(_cells(header.items[0].text)) == 3:
-            columns = (*fmt.LOG_COLUMNS, "Author")  # a hand-written log may name the author
+        columns = (*fmt.LOG_COLUMNS, fmt.LOG_AUTHOR_COLUMN)
         for line, cells in self._table_blocks(blocks, fmt.SECTION_LOG, columns, limits.LOG_ENTRIES):
             when, update = cells[0], cells[1]
             author = cells[2] if len(cells) > 2 else ""
@@ -626,34 +623,57 @@ class _Importer:
     def _table(
         self, block: Block, where: str, columns: tuple[str, ...]
     ) -> list[tuple[int, list[str]]]:
+        """The table's rows as cells in the order of `columns`, its header matched by name.
+
+        Columns may come in any order and under other names (`fmt.COLUMN_NAMES`); a table
+        with columns FixTracker does not keep, or rows longer than its header, is read for
+        the columns it knows and also kept in Notes as written, so nothing of it is lost.
+        """
         header, *rest = block.items
         found = _cells(header.text)
-        if [_norm(c) for c in found] != [_norm(c) for c in columns]:
-            self._refuse(
-                header.number,
-                f"the {where} table must have the columns {' | '.join(columns)}; "
-                f"found {' | '.join(found)}",
+        order: list[int | None] = []
+        for cell in found:
+            name = words.words_of(cell)
+            match = next(
+                (
+                    i
+                    for i, column in enumerate(columns)
+                    if i not in order and name in fmt.COLUMN_NAMES[column]
+                ),
+                None,
+            )
+            order.append(match)
+        if 0 not in order:
+            self._keep(
+                block.line, where, block.raw, f"is not the {where} table (no {columns[0]} column)"
             )
             return []
-        if not rest or not all(SEPARATOR_CELL_RE.match(c) for c in _cells(rest[0].text)):
-            self._refuse(
-                header.number + 1,
-                f"expected the {where} table's separator row (| --- | --- |) under its header",
+        if rest and all(SEPARATOR_CELL_RE.match(c) for c in _cells(rest[0].text)):
+            rest = rest[1:]
+        else:
+            self.warnings.append(
+                f"line {header.number + 1}: the {where} table has no separator row "
+                "(| --- |) under its header; its rows were read all the same"
             )
-            return []
+        unknown = [cell for cell, index in zip(found, order, strict=True) if index is None]
         rows = []
-        for line in rest[1:]:
+        longer = False
+        for line in rest:
             cells = _cells(line.text)
-            if len(cells) > len(columns):
-                self._refuse(
-                    line.number,
-                    f"this {where} row has {len(cells)} cells; the table has {len(columns)} "
-                    f"columns ({' | '.join(columns)})",
-                )
-                continue
-            cells += [""] * (len(columns) - len(cells))
+            longer = longer or len(cells) > len(found)
+            row = [""] * len(columns)
+            for cell, index in zip(cells, order, strict=False):
+                if index is not None:
+                    row[index] = cell
             if any(cells):
-                rows.append((line.number, cells))
+                rows.append((line.number, row))
+        if unknown or longer:
+            why = (
+                f"has columns FixTracker does not keep ({', '.join(unknown)})"
+                if unknown
+                else "has rows longer than its header"
+            )
+            self._keep(block.line, where, block.raw, f"{why}; the table is also kept as written")
         return rows
 
     def _checked_row(self, model: type[models.Model], line: int, cells: list[str]) -> list[str]:

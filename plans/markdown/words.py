@@ -11,7 +11,7 @@ import re
 from plans.models import PhaseStatus, Priority, Status
 
 
-def _words(text: str) -> str:
+def words_of(text: str) -> str:
     """Lower-case words only: no emoji, bold, brackets or punctuation around them."""
     return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
 
@@ -35,8 +35,8 @@ def read_priority(text: str) -> tuple[str | None, bool]:
     priority = _priority(text)
     if priority is None:
         return None, False
-    label = set(_words(Priority(priority).label).split())
-    return priority, set(_words(text).split()) <= label
+    label = set(words_of(Priority(priority).label).split())
+    return priority, set(words_of(text).split()) <= label
 
 
 def _priority(text: str) -> str | None:
@@ -44,7 +44,7 @@ def _priority(text: str) -> str | None:
         return f"P{match['n']}"
     if match := SEVERITY_RE.match(text):
         return SEVERITY_PRIORITY.get(int(match["n"]), Priority.P3)
-    for word in _words(text).split()[:1]:
+    for word in words_of(text).split()[:1]:
         for priority, names in PRIORITY_WORDS.items():
             if word in names:
                 return priority
@@ -81,7 +81,7 @@ STATUS_WORDS = {
 
 def read_status(text: str) -> tuple[str | None, bool]:
     """The status `text` names, and whether that status's label says all the text did."""
-    words = _words(text)
+    words = words_of(text)
     status = next((s for phrase, s in STATUS_PHRASES.items() if words.startswith(phrase)), None)
     for word in words.split():
         if status is not None:
@@ -89,7 +89,7 @@ def read_status(text: str) -> tuple[str | None, bool]:
         status = next((s for s, names in STATUS_WORDS.items() if word in names), None)
     if status is None:
         return None, False
-    return status, words == _words(Status(status).label)
+    return status, words == words_of(Status(status).label)
 
 
 # -- phase status -----------------------------------------------------------------------
@@ -115,7 +115,7 @@ PHASE_NEAREST = {
 
 def read_phase_status(text: str) -> tuple[str | None, bool]:
     """The phase status `text` names, and whether that status says all the text did."""
-    words = _words(text)
+    words = words_of(text)
     if not words:
         return PhaseStatus.NOT_STARTED, True
     for status, names in PHASE_SYNONYMS.items():
