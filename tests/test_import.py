@@ -140,7 +140,7 @@ def test_more_steps_missing_sections_and_placeholders():
 @pytest.mark.parametrize(
     ("name", "line", "message"),
     [
-        ("not-a-plan.md", 1, "this is not a fix plan: expected the title"),
+        ("not-a-plan.md", 1, "this is not a fix plan: it has none of the template's sections"),
     ],
 )
 def test_malformed_file_is_refused_with_its_line_and_writes_nothing(name, line, message):

@@ -49,6 +49,64 @@ SUBSECTION_MONITORING = "Monitoring"
 SUBSECTION_STAKEHOLDERS = "Stakeholder Updates"
 SUBSECTION_POST_MORTEM = "Post-Mortem"
 
+# The names people give the template's sections and subsections in their own documents,
+# matched by `section_key`: words only, without emoji, bold, numbering or a colon.
+SECTION_NAMES = {
+    SECTION_OVERVIEW: {
+        "overview", "summary", "description", "background", "context", "problem",
+        "problem statement", "problem summary", "tl dr", "tldr", "executive summary",
+    },
+    SECTION_PREREQUISITES: {
+        "prerequisites", "pre requisites", "prereqs", "before you start", "preparation",
+        "requirements", "pre checks", "pre flight checks", "preflight",
+    },
+    SECTION_STEPS: {
+        "implementation steps", "implementation", "implementation plan", "steps", "tasks",
+        "task list", "action items", "actions", "fix", "fixes", "fix steps", "the fix",
+        "remediation", "remediation steps", "remediation plan", "action plan", "work items",
+        "plan", "todo", "to do", "proposed solution", "solution", "resolution",
+        "resolution steps", "resolution checklist",
+    },
+    SECTION_ROLLBACK: {
+        "rollback plan", "rollback", "roll back", "revert plan", "revert", "backout plan",
+        "back out plan", "rollback procedure", "rollback steps",
+    },
+    SECTION_VERIFICATION: {"verification", "validation", "testing", "test plan", "how to verify"},
+    SECTION_COMMUNICATION: {"communication", "communications", "comms"},
+    SECTION_TIMELINE: {"timeline", "schedule", "phases", "milestones"},
+    SECTION_NOTES: {"notes", "additional notes", "remarks", "other notes"},
+    SECTION_LOG: {
+        "progress log", "log", "activity log", "status log", "updates log", "work log",
+        "progress",
+    },
+}  # fmt: skip
+SUBSECTION_NAMES = {
+    SUBSECTION_SUCCESS: {
+        "success criteria", "definition of done", "acceptance criteria", "validation checklist",
+        "done when", "exit criteria", "verification checklist",
+    },
+    SUBSECTION_MONITORING: {
+        "monitoring", "metrics", "monitoring metrics", "observability", "monitoring plan",
+    },
+    SUBSECTION_STAKEHOLDERS: {
+        "stakeholder updates", "stakeholders", "stakeholder communication",
+    },
+    SUBSECTION_POST_MORTEM: {
+        "post mortem", "postmortem", "retrospective", "follow ups", "follow up",
+        "lessons learned", "post incident review",
+    },
+}  # fmt: skip
+SECTION_BY_KEY = {key: name for name, keys in SECTION_NAMES.items() for key in keys}
+SUBSECTION_BY_KEY = {key: name for name, keys in SUBSECTION_NAMES.items() for key in keys}
+
+
+def section_key(title: str) -> str:
+    """A heading's words, as the section names are matched: "## 3. 🔁 **Rollback:**" is
+    "rollback"."""
+    words = " ".join(re.findall(r"[a-z0-9]+", title.casefold()))
+    return re.sub(r"^(?:\d+ )+", "", words)
+
+
 MONITORING_COLUMNS = ("Metric", "Expected Value", "Alert Threshold")
 STAKEHOLDER_COLUMNS = ("Stakeholder", "Update Method", "When")
 TIMELINE_COLUMNS = ("Phase", "Target Time", "Actual Time", "Status")
@@ -143,10 +201,13 @@ FENCE_LIKE_RE = re.compile(r"^(?P<slashes>\\*) {0,3}(?:`{3}|~{3})")
 
 
 def _is_structural(match: re.Match, only_known: bool) -> bool:
-    if not only_known:
-        return True
-    title = match["title"].strip().strip("#").strip().casefold()
-    return title in {section.casefold() for section in SECTIONS}
+    return not only_known or ends_notes(match["title"])
+
+
+def ends_notes(title: str) -> bool:
+    """Whether a `## ` heading inside the notes starts a section of the plan: one named like
+    a section of the template, in any of its names."""
+    return section_key(title.strip().strip("#")) in SECTION_BY_KEY
 
 
 def _shift_slashes(text: str, step: int, *, only_known: bool) -> str:

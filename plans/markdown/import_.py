@@ -17,6 +17,7 @@ from plans import limits
 from plans.markdown import format as fmt
 from plans.markdown import words
 from plans.markdown.blocks import (
+    HEADING_RE,
     LIST_RE,
     Block,
     Line,
@@ -61,8 +62,62 @@ CHECKBOX_RE = re.compile(r"^\[(?P<mark>[ xX])\]\s*(?P<text>.*)$")
 TICKED_MARKS = ("\u2705", "\u2714\ufe0f", "\u2714", "\u2611\ufe0f", "\u2611", "\u2713")
 OPEN_MARKS = ("\u2610", "\u2b1c", "\U0001f532")
 KEPT_MARKS = ("\u23f3", "\u231b", "\U0001f504", "\u274c")
+# A step's heading: "Step 2: Deploy", and in other documents "Task 2", "Fix 2", "Phase 2".
 STEP_RE = re.compile(
-    r"^Step\s+(?P<number>\d+)\s*[:.)\-\u2013\u2014]?\s*(?P<title>.*)$", re.IGNORECASE
+    r"^\W*(?:Step|Task|Fix|Phase)\s+(?P<number>\d+)\s*[:.)\-\u2013\u2014]?\s*(?P<title>.*)$",
+    re.IGNORECASE,
+)
+# A step's bold labels under the names people give them.
+STEP_LABELS = {
+    name: label
+    for label, names in {
+        "timeline": [
+            "timeline", "estimated time", "estimate", "time estimate", "duration", "eta",
+            "time", "effort", "estimated duration",
+        ],
+        "files": [
+            "files to modify", "files", "file", "code location", "location", "files changed",
+            "files to change", "affected files",
+        ],
+        "tasks": ["tasks", "task list", "checklist", "action items", "actions", "todo", "to do"],
+        "code changes": ["code changes", "code", "code change", "changes", "patch", "diff"],
+        "test commands": [
+            "test commands", "tests", "test", "testing", "test command", "how to test",
+        ],
+    }.items()
+    for name in names
+}  # fmt: skip
+# How long a step takes, written after its title: "Add a timeout (5 minutes)".
+TIME_SUFFIX_RE = re.compile(
+    r"\s*\((?P<time>~?\s*\d+(?:[.,]\d+)?\s*(?:-\s*\d+\s*)?"
+    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?))\)\s*$",
+    re.IGNORECASE,
+)
+
+# The header's fields under the names people give them.
+HEADER_NAMES = {
+    name: field
+    for field, names in {
+        "issue": [
+            "issue", "issue id", "ticket", "jira", "change id", "change", "incident",
+            "incident id", "bug", "bug id", "id", "tracking", "reference",
+        ],
+        "spec": ["spec", "specification"],
+        "author": [
+            "author", "owner", "assignee", "assigned to", "lead", "written by", "prepared by",
+            "driver", "dri",
+        ],
+        "created": ["created", "date", "opened", "reported", "created at", "created on", "started"],
+        "priority": ["priority", "severity", "sev", "urgency"],
+        "status": ["status", "state"],
+    }.items()
+    for name in names
+}  # fmt: skip
+PLAIN_LABEL_RE = re.compile(r"^(?P<name>[A-Za-z][A-Za-z /-]{0,30}):\s+(?P<value>\S.*)$")
+ISSUE_ID_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
+# A title that leads with its id: "INC-2041: Checkout times out", "[PAY-12] Refunds fail".
+TITLE_ID_RE = re.compile(
+    r"^\[?(?P<id>[A-Z][A-Z0-9]{1,9}-\d+)\]?\s*[:\-\u2013\u2014]?\s+(?P<rest>.*)$"
 )
 SPEC_RE = re.compile(r"^\[(?P<title>[^\]]*)\]\((?P<link>[^)]*)\)$")
 ROLLBACK_ITEM_RE = re.compile(r"^\*\*(?P<name>[^*]+?):\*\*\s*(?P<value>.*)$")
@@ -93,6 +148,48 @@ class _Section:
     title: str
     line: int
     lines: list[Line]
+    # The template's name for it (a section or a subsection), or "" for one of its own.
+    key: str = ""
+
+
+def _checks(block: Block) -> bool:
+    """Whether a list is a checklist: any item with a checkbox or a marker."""
+    marks = ("[ ]", "[x]", "[X]", *TICKED_MARKS, *OPEN_MARKS, *KEPT_MARKS)
+    return any(_item_text(item.text).startswith(marks) for item in block.items)
+
+
+def _files(block: Block) -> bool:
+    """Whether a list is of file paths: every item one code span, no checkbox."""
+    return all(fmt.read_code_span(_item_text(item.text)) for item in block.items)
+
+
+def _plain_labels(blocks: list[Block], names: dict[str, str]) -> list[Block]:
+    """`blocks`, with each plain `Name: value` line of a paragraph, for a name in `names`, as
+    a label of its own, as if it were written `**Name:** value`."""
+    out = []
+    for block in blocks:
+        if block.kind != "paragraph":
+            out.append(block)
+            continue
+        rest: list[Line] = []
+        for item in [*block.items, None]:
+            match = item and PLAIN_LABEL_RE.match(item.text.strip())
+            if item is not None and not (match and words.words_of(match["name"]) in names):
+                rest.append(item)
+                continue
+            if rest:
+                out.append(Block("paragraph", rest[0].number, [i.text for i in rest], items=rest))
+                rest = []
+            if item is not None:
+                name, value = match["name"], match["value"]
+                out.append(Block("label", item.number, [item.text], text=name, value=value))
+    return out
+
+
+def _section_name(title: str) -> str:
+    """The template's name of the section or subsection a heading names, or ""."""
+    key = fmt.section_key(title)
+    return fmt.SECTION_BY_KEY.get(key) or fmt.SUBSECTION_BY_KEY.get(key, "")
 
 
 def _norm(text: str) -> str:
@@ -117,6 +214,9 @@ class _Importer:
         self.tasks = 0
         # Where a refusal of the notes points: their section, or the first line.
         self.notes_line = 1
+        # An issue id read from the title, for a file with no Issue line.
+        self.title_id = ""
+        self.header_fields = 0
 
     # -- entry point -------------------------------------------------------------------
 
@@ -135,44 +235,66 @@ class _Importer:
         if title_index is None:
             raise PlanFormatError(1, "the file is empty; expected a fix plan")
         title = lines[title_index]
-        if not title.text.startswith(fmt.TITLE_PREFIX.rstrip()):
-            raise PlanFormatError(
-                title.number,
-                "this is not a fix plan: expected the title "
-                f"'{fmt.TITLE_PREFIX}<fix name>', found {title.text[:60]!r}",
+        heading = HEADING_RE.match(title.text)
+        if heading and len(heading[1]) == 1:
+            self._title(title.number, title.text[len(heading[1]) :].strip())
+            body = lines[title_index + 1 :]
+        else:
+            self.warnings.append(
+                f"line {title.number}: the file has no title (a `# ` line first); "
+                "the fix name is left blank"
             )
-        self.doc.fix_name = self._checked(
-            Plan, "fix_name", _value(title.text[len(fmt.TITLE_PREFIX.rstrip()) :]), title.number
-        )
-        header, sections = self._split_sections(lines[title_index + 1 :])
+            body = lines[title_index:]
+        header, sections = self._split_sections(body)
         self._parse_header(header)
+        if not self.doc.issue_id and self.title_id:
+            self.doc.issue_id = self.title_id
         seen: set[str] = set()
         parsers = {
-            _norm(fmt.SECTION_OVERVIEW): self._parse_overview,
-            _norm(fmt.SECTION_PREREQUISITES): self._parse_prerequisites,
-            _norm(fmt.SECTION_STEPS): self._parse_steps,
-            _norm(fmt.SECTION_ROLLBACK): self._parse_rollback,
-            _norm(fmt.SECTION_VERIFICATION): self._parse_verification,
-            _norm(fmt.SECTION_COMMUNICATION): self._parse_communication,
-            _norm(fmt.SECTION_TIMELINE): self._parse_timeline,
-            _norm(fmt.SECTION_NOTES): self._parse_notes,
-            _norm(fmt.SECTION_LOG): self._parse_log,
+            fmt.SECTION_OVERVIEW: self._parse_overview,
+            fmt.SECTION_PREREQUISITES: self._parse_prerequisites,
+            fmt.SECTION_STEPS: self._parse_steps,
+            fmt.SECTION_ROLLBACK: self._parse_rollback,
+            fmt.SECTION_VERIFICATION: self._parse_verification,
+            fmt.SECTION_COMMUNICATION: self._parse_communication,
+            fmt.SECTION_TIMELINE: self._parse_timeline,
+            fmt.SECTION_NOTES: self._parse_notes,
+            fmt.SECTION_LOG: self._parse_log,
         }
         for section in sections:
-            key = _norm(section.title)
-            parser = parsers.get(key)
-            if parser is None or key in seen:
-                why = "appears twice" if key in seen else "is not part of the template"
+            parser = parsers.get(section.key)
+            if section.key in fmt.SUBSECTION_NAMES and section.key not in seen:
+                # A subsection of the template written as a section of its own.
+                seen.add(section.key)
+                self._parse_subsection(section.key, section.title, parse_blocks(section.lines))
+                continue
+            if parser is None or section.key in seen:
+                why = "appears twice" if section.key in seen else "is not part of the template"
                 self._keep(section.line, f"## {section.title}", _raw(section.lines), why)
                 continue
-            seen.add(key)
+            seen.add(section.key)
             parser(section)
-        missing = [title for title in fmt.SECTIONS if _norm(title) not in seen]
+        seen |= {
+            fmt.SECTION_VERIFICATION
+            for key in (fmt.SUBSECTION_SUCCESS, fmt.SUBSECTION_MONITORING)
+            if key in seen
+        } | {
+            fmt.SECTION_COMMUNICATION
+            for key in (fmt.SUBSECTION_STAKEHOLDERS, fmt.SUBSECTION_POST_MORTEM)
+            if key in seen
+        }
+        missing = [title for title in fmt.SECTIONS if title not in seen]
         if fmt.SECTION_ROLLBACK in missing:
             # The template's own rollback text is an example, not this plan's rollback.
             self.doc.database_rollback = self.doc.rollback_command = ""
         if missing:
             self.warnings.append("sections not in the file, left empty: " + ", ".join(missing))
+        if not seen and not self.doc.steps and not self.header_fields:
+            raise PlanFormatError(
+                title.number,
+                "this is not a fix plan: it has none of the template's sections or header "
+                "fields, and no steps",
+            )
         self._recover_variables()
         self._append_kept_to_notes()
         self.doc.notes = self._checked(Plan, "notes", self.doc.notes, self.notes_line)
@@ -183,34 +305,58 @@ class _Importer:
         return ImportResult(self.doc, self.warnings)
 
     def _split_sections(self, lines: list[Line]) -> tuple[list[Line], list[_Section]]:
-        """Cut the file at its `## ` headings (not inside code blocks).
+        """Cut the file at its section headings (not inside code blocks).
 
-        After `## Notes`, headings that are not the template's own stay inside the notes,
-        because notes are free Markdown and may have sections of their own.
+        A section starts at a `## ` heading, or a `# ` one after the title. Inside the
+        overview, every `## ` heading starts one (the exporter escapes the overview's own);
+        inside the notes, which are free Markdown with sections of their own, only one named
+        like a section of the template does. A `## Task 1` or `## Step 1` heading outside
+        the steps starts them, for documents that have no steps section of their own.
         """
-        known = {_norm(title) for title in fmt.SECTIONS}
         header: list[Line] = []
         sections: list[_Section] = []
-        in_notes = False
         in_code = set()
         for start, end in fences([line.text for line in lines]).items():
             in_code.update(range(start, end + 1))
         for index, line in enumerate(lines):
+            current = sections[-1].key if sections else None
             if index not in in_code and fence_opening(line.text):
                 self.warnings.append(
                     f"line {line.number}: a code block opened here is never closed; "
                     "its lines are read as text"
                 )
-            elif index not in in_code and line.text.startswith("## "):
-                title = line.text[3:].strip().strip("#").strip()
-                if not in_notes or _norm(title) in known:
-                    sections.append(_Section(title, line.number, []))
-                    in_notes = _norm(title) == _norm(fmt.SECTION_NOTES)
+            heading = None if index in in_code else HEADING_RE.match(line.text)
+            if heading and len(heading[1]) <= 2:
+                level, title = len(heading[1]), heading[2].strip()
+                key = _section_name(title)
+                free = current in (fmt.SECTION_OVERVIEW, fmt.SECTION_NOTES)
+                if free and (level == 1 or (current == fmt.SECTION_NOTES and not key)):
+                    pass  # a heading of the free text itself
+                elif not key and STEP_RE.match(title) and not free:
+                    if current != fmt.SECTION_STEPS:
+                        sections.append(
+                            _Section(fmt.SECTION_STEPS, line.number, [], fmt.SECTION_STEPS)
+                        )
+                    sections[-1].lines.append(Line(line.number, f"### {title}"))
+                    continue
+                else:
+                    sections.append(_Section(title, line.number, [], key))
                     continue
             (sections[-1].lines if sections else header).append(line)
         return header, sections
 
     # -- header ------------------------------------------------------------------------
+
+    def _title(self, line: int, text: str) -> None:
+        """The fix name from the title, and an issue id if the title leads with one."""
+        prefix = fmt.TITLE_PREFIX.removeprefix("# ").rstrip()
+        if text.casefold().startswith(prefix.casefold()):
+            text = text[len(prefix) :].strip()
+        elif match := TITLE_ID_RE.match(text):
+            self.title_id, text = match["id"], match["rest"].strip() or text
+        elif match := ISSUE_ID_RE.search(text):
+            self.title_id = match[0]
+        self.doc.fix_name = self._checked(Plan, "fix_name", _value(text), line)
 
     def _parse_header(self, lines: list[Line]) -> None:
         handlers = {
@@ -218,16 +364,16 @@ class _Importer:
             "spec": self._header_spec,
             "author": self._header_author,
             "created": self._header_created,
-            "date": self._header_created,
             "priority": self._header_priority,
             "status": self._header_status,
         }
-        for block in parse_blocks(lines):
-            handler = handlers.get(_norm(block.text)) if block.kind == "label" else None
-            if handler is None:
+        for block in _plain_labels(parse_blocks(lines), HEADER_NAMES):
+            field = HEADER_NAMES.get(words.words_of(block.text)) if block.kind == "label" else None
+            if field is None:
                 self._keep(block.line, "Header", block.raw, "is not a header field")
             else:
-                handler(block)
+                self.header_fields += 1
+                handlers[field](block)
 
     def _header_issue(self, block: Block) -> None:
         self.doc.issue_id = self._checked(Plan, "issue_id", _value(block.value), block.line)
@@ -316,11 +462,18 @@ class _Importer:
         blocks = parse_blocks(section.lines)
         step_blocks: list[Block] = []
         heading: Block | None = None
+
+        # A step is a third-level heading, or "Step N" at any level people write it.
+        def starts_step(block: Block) -> bool:
+            return block.kind == "heading" and (block.level == 3 or bool(STEP_RE.match(block.text)))
+
+        if not any(starts_step(block) for block in blocks) and any(
+            block.kind == "list" and _checks(block) for block in blocks
+        ):
+            # A list of tasks with no steps ("## Action Items"): one step, named by its section.
+            blocks = [Block("heading", section.line, level=3, text=section.title), *blocks]
         for block in [*blocks, None]:
-            # A step is a third-level heading, or "Step N" at any level people write it.
-            if block is None or (
-                block.kind == "heading" and (block.level == 3 or STEP_RE.match(block.text))
-            ):
+            if block is None or starts_step(block):
                 if heading is not None and self._limit(len(steps) + 1, limits.STEPS, heading.line):
                     steps.append(self._step(heading, step_blocks, len(steps) + 1))
                 heading, step_blocks = block, []
@@ -331,6 +484,7 @@ class _Importer:
         self.doc.steps = steps
 
     def _step(self, heading: Block, blocks: list[Block], number: int) -> StepData:
+        blocks = _plain_labels(blocks, STEP_LABELS)
         match = STEP_RE.match(heading.text)
         if match:
             title = match["title"].strip()
@@ -344,65 +498,63 @@ class _Importer:
             self.warnings.append(
                 f"line {heading.line}: heading {heading.text!r} read as step {number}"
             )
+        timeline = ""
+        if match := TIME_SUFFIX_RE.search(title):
+            title, timeline = title[: match.start()].strip(), match["time"]
         if not title:
             title = f"Step {number}"
             self.warnings.append(f"line {heading.line}: a step with no title; called {title!r}")
         step = StepData(title=self._checked(Step, "title", title, heading.line))
+        step.timeline = self._checked(Step, "timeline", timeline, heading.line)
         where = f"Step {number}: {title}"
-        pending: Block | None = None  # a label waiting for its list or code block
+        pending = ""  # a label waiting for its list or code block
         for block in blocks:
-            name = _norm(block.text) if block.kind == "label" else ""
-            if pending is not None:
-                label, pending = _norm(pending.text), None
-                if label == "files to modify" and block.kind == "list":
-                    # A second list of files, or of tasks, in one step adds to the first.
-                    for item in block.items:
-                        count = len(step.files) + 1
-                        if self._limit(count, limits.FILES_PER_STEP, item.number):
-                            path = _strip_code(item.text)
-                            step.files.append(self._checked(StepFile, "path", path, item.number))
-                    continue
-                if label == "tasks" and block.kind == "list":
-                    step.tasks += self._checklist(
-                        block, StepTask, where, limits.TASKS_PER_STEP, len(step.tasks)
-                    )
-                    continue
-                taken = {"code changes": step.has_code, "test commands": bool(step.test_commands)}
-                if block.kind == "fence" and taken.get(label):
-                    self._keep(block.line, where, block.raw, "is a second code block")
-                    continue
-                if label == "code changes" and block.kind == "fence":
-                    step.code_language = self._checked(
-                        Step, "code_language", block.text, block.line
-                    )
-                    step.code = self._checked(Step, "code", block.value, block.line)
-                    continue
-                if label == "test commands" and block.kind == "fence":
-                    step.test_commands_language = self._checked(
-                        Step, "test_commands_language", block.text, block.line
-                    )
-                    step.test_commands = self._checked(
-                        Step, "test_commands", block.value, block.line
-                    )
-                    continue
-            if name == "timeline" and step.timeline:
+            name = STEP_LABELS.get(words.words_of(block.text), "") if block.kind == "label" else ""
+            label, pending = pending, ""
+            if block.kind == "list" and (label == "files" or (not label and _files(block))):
+                # A second list of files, or of tasks, in one step adds to the first.
+                for item in block.items:
+                    self._add_file(step, _strip_code(item.text), item.number)
+            elif block.kind == "list" and (label == "tasks" or (not label and _checks(block))):
+                step.tasks += self._checklist(
+                    block, StepTask, where, limits.TASKS_PER_STEP, len(step.tasks)
+                )
+            elif block.kind == "fence" and label != "test commands" and not step.has_code:
+                step.code_language = self._checked(Step, "code_language", block.text, block.line)
+                step.code = self._checked(Step, "code", block.value, block.line)
+            elif block.kind == "fence" and label == "test commands" and not step.test_commands:
+                step.test_commands_language = self._checked(
+                    Step, "test_commands_language", block.text, block.line
+                )
+                step.test_commands = self._checked(Step, "test_commands", block.value, block.line)
+            elif block.kind == "fence":
+                self._keep(block.line, where, block.raw, "is a second code block")
+            elif name == "timeline" and step.timeline:
                 self._keep(block.line, where, block.raw, "is a second timeline")
             elif name == "timeline":
                 step.timeline = self._checked(Step, "timeline", block.value.strip(), block.line)
-            elif name in {"files to modify", "tasks", "code changes", "test commands"}:
+            elif name == "files" and block.value.strip():
+                for path in re.findall(r"`([^`]+)`", block.value) or [block.value.strip()]:
+                    self._add_file(step, path, block.line)
+            elif name:
                 if block.value.strip():
                     self._keep(block.line, where, block.raw, "has text after its label")
-                pending = block
+                pending = name
             else:
                 self._keep(block.line, where, block.raw, "is not part of a step")
         return step
+
+    def _add_file(self, step: StepData, path: str, line: int) -> None:
+        if self._limit(len(step.files) + 1, limits.FILES_PER_STEP, line):
+            step.files.append(self._checked(StepFile, "path", path, line))
 
     def _parse_rollback(self, section: _Section) -> None:
         doc = self.doc
         doc.rollback_command = ""
         pending: Block | None = None
         for block in parse_blocks(section.lines):
-            if pending is not None and block.kind == "fence":
+            # A code block under the rollback is its command, labelled or not.
+            if block.kind == "fence" and (pending is not None or not doc.rollback_command):
                 doc.rollback_language = self._checked(
                     Plan, "rollback_language", block.text, block.line
                 )
@@ -436,31 +588,36 @@ class _Importer:
 
     def _parse_verification(self, section: _Section) -> None:
         for title, blocks in self._subsections(section):
-            key = _norm(title)
-            if key == _norm(fmt.SUBSECTION_SUCCESS):
-                self.doc.success_criteria = self._checklist_blocks(blocks, title)
-            elif key == _norm(fmt.SUBSECTION_MONITORING):
-                rows = self._table_blocks(blocks, title, fmt.MONITORING_COLUMNS, limits.TABLE_ROWS)
-                self.doc.metrics = [
-                    MetricRow(*self._checked_row(MonitoringMetric, line, cells))
-                    for line, cells in rows
-                ]
+            key = fmt.SUBSECTION_BY_KEY.get(fmt.section_key(title))
+            if key in (fmt.SUBSECTION_SUCCESS, fmt.SUBSECTION_MONITORING):
+                self._parse_subsection(key, title, blocks)
             else:
                 self._keep_blocks(blocks, fmt.SECTION_VERIFICATION, title)
 
     def _parse_communication(self, section: _Section) -> None:
         for title, blocks in self._subsections(section):
-            key = _norm(title)
-            if key == _norm(fmt.SUBSECTION_STAKEHOLDERS):
-                rows = self._table_blocks(blocks, title, fmt.STAKEHOLDER_COLUMNS, limits.TABLE_ROWS)
-                self.doc.stakeholders = [
-                    StakeholderRow(*self._checked_row(StakeholderUpdate, line, cells))
-                    for line, cells in rows
-                ]
-            elif key == _norm(fmt.SUBSECTION_POST_MORTEM):
-                self.doc.post_mortem = self._checklist_blocks(blocks, title)
+            key = fmt.SUBSECTION_BY_KEY.get(fmt.section_key(title))
+            if key in (fmt.SUBSECTION_STAKEHOLDERS, fmt.SUBSECTION_POST_MORTEM):
+                self._parse_subsection(key, title, blocks)
             else:
                 self._keep_blocks(blocks, fmt.SECTION_COMMUNICATION, title)
+
+    def _parse_subsection(self, key: str, title: str, blocks: list[Block]) -> None:
+        if key == fmt.SUBSECTION_SUCCESS:
+            self.doc.success_criteria = self._checklist_blocks(blocks, title)
+        elif key == fmt.SUBSECTION_POST_MORTEM:
+            self.doc.post_mortem = self._checklist_blocks(blocks, title)
+        elif key == fmt.SUBSECTION_MONITORING:
+            rows = self._table_blocks(blocks, title, fmt.MONITORING_COLUMNS, limits.TABLE_ROWS)
+            self.doc.metrics = [
+                MetricRow(*self._checked_row(MonitoringMetric, line, cells)) for line, cells in rows
+            ]
+        else:
+            rows = self._table_blocks(blocks, title, fmt.STAKEHOLDER_COLUMNS, limits.TABLE_ROWS)
+            self.doc.stakeholders = [
+                StakeholderRow(*self._checked_row(StakeholderUpdate, line, cells))
+                for line, cells in rows
+            ]
 
     def _parse_timeline(self, section: _Section) -> None:
         rows = self._table_blocks(

@@ -1,0 +1,123 @@
+"""Documents of other shapes (bug reports, remediation plans, task lists, resolution
+checklists, an assistant's plan, a Windows file): each imports with its checkboxes as rows
+that can be ticked, every line accounted for, and an export that comes back the same."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from plans.markdown import format as fmt
+from plans.markdown import parse_plan, render_plan
+from plans.markdown import words as words_module
+from plans.models import PhaseStatus, Priority, Status
+from tests.conftest import CORPUS
+
+SHAPES = CORPUS / "other_shapes"
+DOCUMENTS = sorted(SHAPES.glob("*.md"))
+CHECKBOX_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]|[\u2705\u2610\u2611\u23f3])")
+# Words a reading may rightly change: times and dates are rewritten in one form, and status
+# words read as the value they name ("Complete" is Done).
+REWRITTEN = (
+    set(words_module.ZONES)
+    | set(words_module.MONTHS)
+    | {"am", "pm"}
+    | {w for names in words_module.PHASE_SYNONYMS.values() for name in names for w in name.split()}
+)
+HEADING = re.compile(r"^#{1,6}\s+(?P<title>.*)$")
+LABEL = re.compile(
+    r"^\*\*(?P<name>[^*]+?):\*\*\s*(?P<value>.*)$|^(?P<plain>[A-Za-z][\w /-]{0,30}):\s+"
+)
+
+
+def words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{3,}", text.casefold()) if w not in REWRITTEN}
+
+
+def content(line: str, previous: str) -> str:
+    """What of a line is the user's text rather than the structure the import maps: not a
+    section's or a step's name, a label's name, or a table's header."""
+    if heading := HEADING.match(line):
+        title = heading["title"]
+        if fmt.section_key(title) in fmt.SECTION_BY_KEY | fmt.SUBSECTION_BY_KEY:
+            return ""
+        return re.sub(r"^\W*(?:step|task|fix|phase)\s+\d+", "", title, flags=re.IGNORECASE)
+    if label := LABEL.match(line):
+        return line[label.end() :] if label["plain"] else label["value"]
+    if line.lstrip().startswith("|") and not previous.lstrip().startswith("|"):
+        return ""  # a table's header row: column names
+    return line
+
+
+def checkboxes(doc) -> int:
+    lists = [doc.prerequisites, doc.success_criteria, doc.post_mortem]
+    return sum(map(len, lists)) + sum(len(step.tasks) for step in doc.steps)
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=[p.name for p in DOCUMENTS])
+def test_each_document_imports_with_its_checkboxes_and_every_line(path: Path):
+    data = path.read_bytes()
+    doc = parse_plan(data).document  # raises if refused
+    exported = render_plan(doc)
+
+    lines = [line for line in data.decode("cp1252" if b"\x93" in data else "utf-8").splitlines()]
+    boxes = sum(1 for line in lines if CHECKBOX_LINE.match(line))
+    assert checkboxes(doc) >= 0.95 * boxes, (checkboxes(doc), boxes)
+    missing = [
+        line
+        for previous, line in zip(["", *lines], lines, strict=False)
+        if line.strip() and not words(content(line, previous)) <= words(exported)
+    ]
+    assert not missing, missing
+    assert render_plan(parse_plan(exported).document) == exported
+
+
+def test_a_bug_report_becomes_a_plan():
+    doc = parse_plan((SHAPES / "bug-report-checkout-timeout.md").read_bytes()).document
+
+    assert (doc.issue_id, doc.fix_name) == (
+        "INC-2041",
+        "Checkout times out when the payment provider is slow",
+    )
+    assert (doc.priority, doc.status, doc.author) == (Priority.P1, Status.PLANNING, "ana")
+    assert doc.overview.startswith("Checkout requests hang for 30 s")
+    first, second = doc.steps
+    assert (first.title, first.timeline, first.files) == (
+        "Bound the payment call",
+        "15 minutes",
+        ["payments/client.py"],
+    )
+    assert first.code == "session.request(method, url, timeout=3)"
+    assert [(t.text, t.done, t.depth) for t in second.tasks] == [
+        ("Add a circuit breaker around the provider", False, 0),
+        ("Open after 5 failures in 30 s", False, 1),
+        ("Half-open after 60 s", True, 1),
+    ]
+    assert doc.rollback_command == "git revert 4f9c2e1"
+    assert len(doc.success_criteria) == 2
+    assert [(row.update, row.author) for row in doc.log] == [
+        ("Paged; provider latency at 25 s", "ana"),
+        ("Timeout deployed to canary", "raj"),
+    ]
+    assert "## Root Cause" in doc.notes
+
+
+def test_a_remediation_plan_with_phases_and_plain_header_lines():
+    doc = parse_plan((SHAPES / "remediation-plan-disk-full.md").read_bytes()).document
+
+    assert (doc.issue_id, doc.priority, doc.status) == ("OPS-552", Priority.P1, Status.IN_PROGRESS)
+    assert str(doc.created) == "2026-03-13"
+    assert [(s.title, s.timeline, len(s.tasks)) for s in doc.steps] == [
+        ("Immediate relief", "10 minutes", 2),
+        ("Lasting fix", "2 hours", 3),
+    ]
+    assert doc.rollback_command == "kubectl rollout undo deployment/log-shipper"
+    assert [p.status for p in doc.phases] == [PhaseStatus.DONE, PhaseStatus.IN_PROGRESS]
+
+
+def test_a_task_list_is_one_step_of_its_tasks():
+    doc = parse_plan((SHAPES / "task-list-search-reindex.md").read_bytes()).document
+
+    (step,) = doc.steps
+    assert step.title == "Action Items"
+    assert [t.done for t in step.tasks] == [True, True, False, False, True, False]
