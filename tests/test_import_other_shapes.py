@@ -6,11 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from plans.markdown import format as fmt
 from plans.markdown import parse_plan, render_plan
 from plans.markdown import words as words_module
-from plans.models import PhaseStatus, Priority, Status
+from plans.models import PhaseStatus, Plan, Priority, Status, Step
 from tests.conftest import CORPUS
 
 SHAPES = CORPUS / "other_shapes"
@@ -121,3 +122,31 @@ def test_a_task_list_is_one_step_of_its_tasks():
     (step,) = doc.steps
     assert step.title == "Action Items"
     assert [t.done for t in step.tasks] == [True, True, False, False, True, False]
+
+
+@pytest.mark.django_db
+def test_import_dry_run_says_what_it_would_create_and_writes_nothing(capsys):
+    path = SHAPES / "bug-report-checkout-timeout.md"
+
+    call_command("import_plan", "--dry-run", str(path))
+
+    out = capsys.readouterr().out
+    assert "would create this plan (dry run)" in out
+    assert "Fix name: Checkout times out when the payment provider is slow" in out
+    assert "Issue: INC-2041" in out
+    assert "Steps: 2, with 5 tasks" in out
+    assert "Summary' -> Overview" in out and "'Root Cause' -> Notes" in out
+    assert "note: line 3: text under Header was read as priority P1 (High)" in out
+    assert not Plan.objects.exists() and not Step.objects.exists()
+
+
+@pytest.mark.django_db
+def test_import_dry_run_refuses_what_the_import_would(tmp_path, capsys):
+    path = tmp_path / "plan.md"
+    path.write_text("# Fix Implementation Plan: X\n\n**Issue:** " + "I" * 101 + "\n")
+
+    with pytest.raises(CommandError, match="1 of 1 file"):
+        call_command("import_plan", "--dry-run", str(path))
+
+    assert "issue id is 101 characters" in capsys.readouterr().err
+    assert not Plan.objects.exists()

@@ -136,6 +136,8 @@ ROLLBACK_ACTIONS = {
 class ImportResult:
     document: PlanDocument
     warnings: list[str] = field(default_factory=list)
+    # Where each section of the file went: (line, its heading, where in the plan).
+    sections: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def parse_plan(text: str | bytes, *, now: datetime.datetime | None = None) -> ImportResult:
@@ -217,6 +219,7 @@ class _Importer:
         # An issue id read from the title, for a file with no Issue line.
         self.title_id = ""
         self.header_fields = 0
+        self.placed: list[tuple[int, str, str]] = []
 
     # -- entry point -------------------------------------------------------------------
 
@@ -263,6 +266,8 @@ class _Importer:
         }
         for section in sections:
             parser = parsers.get(section.key)
+            went = section.key if section.key not in seen and section.key else fmt.SECTION_NOTES
+            self.placed.append((section.line, section.title, went))
             if section.key in fmt.SUBSECTION_NAMES and section.key not in seen:
                 # A subsection of the template written as a section of its own.
                 seen.add(section.key)
@@ -302,7 +307,7 @@ class _Importer:
             raise PlanFormatError.of(self.problems)
         if not self.doc.log:
             self.doc.log = [LogRow(self.now, "Plan imported")]
-        return ImportResult(self.doc, self.warnings)
+        return ImportResult(self.doc, self.warnings, self.placed)
 
     def _split_sections(self, lines: list[Line]) -> tuple[list[Line], list[_Section]]:
         """Cut the file at its section headings (not inside code blocks).

@@ -2,9 +2,11 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from plans.limits import MAX_IMPORT_BYTES
-from plans.markdown import PlanFormatError, import_plan
+from plans.markdown import PlanFormatError, create_plan, import_plan, parse_plan
+from plans.markdown.summary import summary
 
 
 class Command(BaseCommand):
@@ -15,8 +17,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", help="plan.md files to import")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="say what each file would create, and where each section would go; save nothing",
+        )
 
-    def handle(self, *args, files, **options):
+    def handle(self, *args, files, dry_run=False, **options):
         failed = 0
         for name in files:
             try:
@@ -31,6 +38,9 @@ class Command(BaseCommand):
                 failed += self._fail(name, error.strerror or str(error))
                 continue
             try:
+                if dry_run:
+                    self._dry_run(name, data)
+                    continue
                 plan, warnings = import_plan(data)
             except PlanFormatError as error:
                 failed += self._fail(name, *str(error).splitlines())
@@ -42,7 +52,19 @@ class Command(BaseCommand):
             for warning in warnings:
                 self.stdout.write(f"  note: {warning}")
         if failed:
-            raise CommandError(f"{failed} of {len(files)} file(s) were not imported.")
+            verb = "would not import" if dry_run else "were not imported"
+            raise CommandError(f"{failed} of {len(files)} file(s) {verb}.")
+
+    def _dry_run(self, name: str, data: bytes) -> None:
+        """Everything the import would do, in a transaction rolled back: the same checks,
+        the same refusals, nothing written."""
+        result = parse_plan(data)
+        with transaction.atomic():
+            create_plan(result.document)
+            transaction.set_rollback(True)
+        self.stdout.write(self.style.SUCCESS(f"{name}: would create this plan (dry run)"))
+        for line in summary(result):
+            self.stdout.write(f"  {line}")
 
     def _fail(self, name: str, *messages: str) -> int:
         for message in messages:
