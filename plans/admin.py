@@ -18,6 +18,7 @@ from plans.forms import AdminLoginForm, ChecksText
 from plans.models import (
     ChecklistItem,
     MonitoringMetric,
+    PendingImport,
     Plan,
     ProgressLogEntry,
     ShareLink,
@@ -414,6 +415,18 @@ class ShareLinkAdmin(ChangesPlan, admin.ModelAdmin):
     list_filter = ["revoked_at"]
     fields = ["plan", "label", "created_by", "created_at", "expires_at", "revoked_at"]
     readonly_fields = ["plan", "created_by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PendingImport)
+class PendingImportAdmin(admin.ModelAdmin):
+    """Uploads waiting on their preview; they clear themselves after an hour."""
+
+    list_display = ["file_name", "created_by", "created_at"]
+    fields = ["file_name", "created_by", "created_at"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

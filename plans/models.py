@@ -276,6 +276,25 @@ class ProgressLogEntry(models.Model):
         return f"{self.logged_at:%Y-%m-%d %H:%M} {self.update}"
 
 
+class PendingImport(models.Model):
+    """An uploaded plan shown as a preview, waiting for its uploader to import it or not.
+
+    The file is kept here between the two requests, whichever worker answers each."""
+
+    # Long enough to read a preview; a newer upload by anyone clears older ones.
+    KEPT_FOR = datetime.timedelta(hours=1)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(max_length=255)
+    data = models.BinaryField()
+
+    def __str__(self):
+        return self.file_name
+
+
 class ShareLink(models.Model):
     """A read-only link to a plan for stakeholders without an account.
 

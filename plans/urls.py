@@ -31,6 +31,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("plans/new/", plan.plan_new, name="plan_new"),
     path("plans/import/", markdown_io.plan_import, name="plan_import"),
+    path(
+        "plans/import/<id:pending_id>/",
+        markdown_io.plan_import_confirm,
+        name="plan_import_confirm",
+    ),
     path("plans/<id:plan_id>/export.md", markdown_io.plan_export, name="plan_export"),
     path("plans/<id:plan_id>/share/", share_links.create_link, name="share_link_create"),
     path(

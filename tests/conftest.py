@@ -78,3 +78,15 @@ def empty_caches():
 def polls_always_ask_the_database(settings):
     """Most tests change a plan and poll at once; test_stakeholder_page tests the window."""
     settings.FIXTRACKER_UNCHANGED_SECONDS = 0
+
+
+def upload_and_import(client, content: bytes, name: str = "plan.md", **kwargs):
+    """The browser's import: upload the file, see its preview, press Import.
+
+    Returns the last answer: the redirect to the new plan, or the upload's refusal."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post("/plans/import/", {"file": SimpleUploadedFile(name, content)})
+    if response.status_code != 200:
+        return response
+    return client.post(f"/plans/import/{response.context['pending'].pk}/", **kwargs)

@@ -34,6 +34,11 @@ MATRIX = {
         lambda o: {},
         {"GET": (LOGIN, 403, 200, LOGIN), "POST": (LOGIN, 403, 422, LOGIN)},
     ),
+    "plan_import_confirm": (
+        # No such preview: the editor is sent back to upload again.
+        lambda o: {"pending_id": 999_999},
+        {"POST": (LOGIN, 403, 302, LOGIN)},
+    ),
     "plan": (lambda o: {"plan_id": o["plan"].pk}, {"GET": (LOGIN, 200, 200, LOGIN)}),
     "plan_export": (lambda o: {"plan_id": o["plan"].pk}, {"GET": (LOGIN, 200, 200, LOGIN)}),
     "plan_status": (lambda o: {"plan_id": o["plan"].pk}, {"POST": (LOGIN, 403, 422, LOGIN)}),

@@ -70,6 +70,7 @@ ODD_FOR = {
     "plan_id": odd_id,
     "row_id": odd_id,
     "link_id": odd_id,
+    "pending_id": odd_id,
     "step": odd_id,
     "page": odd_id,
     "log_page": odd_id,
@@ -94,6 +95,7 @@ READS = {
     "logout": lambda c, o: ["next"],
     "plan_new": lambda c, o: [forms.NewPlanForm],
     "plan_import": lambda c, o: ["file"],
+    "plan_import_confirm": lambda c, o: [],
     "plan": lambda c, o: [],
     "plan_export": lambda c, o: [],
     "plan_status": lambda c, o: [forms.StatusForm],
@@ -186,6 +188,7 @@ def path_values(draw, name: str, kwargs: dict, objects: dict) -> dict:
         "kind": st.sampled_from(kind_names),
         "name": st.sampled_from(sorted(SECTIONS)),
         "link_id": st.just(objects["link"].pk),
+        "pending_id": st.just(999_999),
         "token": st.just(objects["token"]),
     }
     odd_for = dict(ODD_FOR)

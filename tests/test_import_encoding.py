@@ -4,13 +4,12 @@ and UTF-16 are read, with a note saying how; only a file that is not text is ref
 import codecs
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
 from plans.markdown import parse_plan
 from plans.models import Plan
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, upload_and_import
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +44,7 @@ def test_a_file_in_another_encoding_reads_the_same_with_a_note(data, note):
 
 
 def test_the_browser_import_reads_windows_1252_and_says_so(alice):
-    upload = SimpleUploadedFile("plan.md", WINDOWS_TEXT.encode("cp1252"))
-
-    response = alice.post("/plans/import/", {"file": upload}, follow=True)
+    response = upload_and_import(alice, WINDOWS_TEXT.encode("cp1252"), follow=True)
 
     assert response.status_code == 200
     assert Plan.objects.get().overview.startswith(OVERVIEW)

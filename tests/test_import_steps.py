@@ -2,11 +2,10 @@
 and nothing of a step overwritten by what follows it."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from plans.markdown import export_plan, parse_plan
 from plans.models import Plan
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, upload_and_import
 
 BASE = (CORPUS / "bad-log-time.md").read_text(encoding="utf-8")
 
@@ -83,15 +82,14 @@ def test_nested_items_show_nested_and_come_back_through_the_download(alice):
         f"## Prerequisites\n\n{NESTED}\n\n## Implementation Steps\n\n"
         f"### Step 1: First\n\n**Tasks:**\n\n{NESTED}\n\n## Progress Log",
     )
-    upload = SimpleUploadedFile("plan.md", text.encode())
-    assert alice.post("/plans/import/", {"file": upload}).status_code == 302
+    assert upload_and_import(alice, text.encode()).status_code == 302
     plan = Plan.objects.get()
 
     page = alice.get(f"/plans/{plan.pk}/").content.decode()
     assert page.count(' depth-2"') == 2
     download = export_plan(plan.pk)
     assert "- [x] Parent\n  - [ ] Child four spaces\n    - [x] Grandchild" in download
-    again = alice.post("/plans/import/", {"file": SimpleUploadedFile("p.md", download.encode())})
+    again = upload_and_import(alice, download.encode())
     assert again.status_code == 302
     assert export_plan(Plan.objects.latest("pk").pk) == download
 

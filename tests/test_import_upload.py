@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from plans import limits
 from plans.models import Plan
-from tests.conftest import CORPUS, GOLDEN
+from tests.conftest import CORPUS, GOLDEN, upload_and_import
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,52 @@ def test_the_dashboard_links_to_the_import_form(alice):
     assert page.status_code == 200 and b'enctype="multipart/form-data"' in page.content
 
 
-def test_it_imports_a_plan_and_lands_on_it(alice):
+def test_an_upload_is_previewed_and_nothing_saved_until_import_is_pressed(alice):
+    response = upload(
+        alice, (CORPUS / "other_shapes" / "bug-report-checkout-timeout.md").read_bytes()
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nothing is saved yet." in html
+    assert "<td>INC-2041</td>" in html and "<td>2, with 5 tasks</td>" in html
+    assert "<td>2 of 7 checkboxes</td>" in html
+    assert "<td>Root Cause</td><td>Notes</td>" in html
+    assert "was read as priority P1 (High)" in html
+    assert not Plan.objects.exists()
+
+
+def test_the_preview_costs_a_fixed_number_of_queries(alice, django_assert_max_num_queries):
+    content = (GOLDEN / "filled-plan.md").read_bytes()
+    upload(alice, content)  # the first upload creates the session's CSRF and such
+
+    with django_assert_max_num_queries(60):
+        response = upload(alice, content)
+    assert response.status_code == 200
+
+
+def test_import_from_a_preview_needs_its_own_uploader_and_happens_once(
+    alice, client_factory, django_user_model
+):
+    from django.contrib.auth.models import Permission
+
     response = upload(alice, (GOLDEN / "filled-plan.md").read_bytes())
+    pending = response.context["pending"]
+    carol = django_user_model.objects.create_user("carol")
+    carol.user_permissions.add(Permission.objects.get(codename="change_plan"))
+    other = client_factory()
+    other.force_login(carol)
+
+    assert other.post(f"/plans/import/{pending.pk}/").status_code == 302
+    assert not Plan.objects.exists()
+    assert alice.post(f"/plans/import/{pending.pk}/").status_code == 302
+    again = alice.post(f"/plans/import/{pending.pk}/", follow=True)
+    assert "That preview has expired or was imported already" in again.content.decode()
+    assert Plan.objects.count() == 1
+
+
+def test_it_imports_a_plan_and_lands_on_it(alice):
+    response = upload_and_import(alice, (GOLDEN / "filled-plan.md").read_bytes())
 
     plan = Plan.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/plans/{plan.pk}/"
@@ -30,7 +74,7 @@ def test_it_imports_a_plan_and_lands_on_it(alice):
 
 
 def test_notes_about_kept_text_are_shown(alice):
-    response = upload(alice, (CORPUS / "extra-sections-and-rows.md").read_bytes())
+    response = upload_and_import(alice, (CORPUS / "extra-sections-and-rows.md").read_bytes())
 
     assert response.status_code == 302
     page = alice.get(response["Location"]).content.decode()

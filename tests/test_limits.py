@@ -6,7 +6,6 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from plans import limits
@@ -14,7 +13,7 @@ from plans.markdown import PlanFormatError, create_plan, export_plan, parse_plan
 from plans.markdown.document import CheckItem, LogRow, MetricRow, PhaseRow, StakeholderRow, StepData
 from plans.models import ChecklistItem, ChecklistKind, Plan, ProgressLogEntry, StepTask
 from plans.sharing import create_share_link
-from tests.conftest import HTMX
+from tests.conftest import HTMX, upload_and_import
 from tests.factories import CREATED_AT, largest_document, template_plan
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +40,7 @@ def test_the_largest_download_uploads_again_and_comes_back_the_same(alice):
     download = alice.get(f"/plans/{plan.pk}/export.md").content
     assert len(download) <= limits.MAX_IMPORT_BYTES
 
-    response = alice.post("/plans/import/", {"file": SimpleUploadedFile("plan.md", download)})
+    response = upload_and_import(alice, download)
 
     assert response.status_code == 302
     copy = Plan.objects.exclude(pk=plan.pk).get()
@@ -332,7 +331,7 @@ def test_a_task_that_would_outgrow_its_limit_when_filled_comes_back_through_its_
     )
     download = alice.get(f"/plans/{plan.pk}/export.md").content
 
-    response = alice.post("/plans/import/", {"file": SimpleUploadedFile("plan.md", download)})
+    response = upload_and_import(alice, download)
 
     assert response.status_code == 302
     copy = Plan.objects.latest("pk")

@@ -3,11 +3,10 @@ fills the plan's values into its text, so no value may hold one, and every plan 
 holds still comes back through its own download."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from plans.markdown import export_plan, parse_plan
 from plans.models import Plan, Step, StepTask
-from tests.conftest import GOLDEN, HTMX
+from tests.conftest import GOLDEN, HTMX, upload_and_import
 from tests.factories import template_plan
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def round_trip(client, plan: Plan) -> None:
     download = client.get(f"/plans/{plan.pk}/export.md").content
-    response = client.post("/plans/import/", {"file": SimpleUploadedFile("plan.md", download)})
+    response = upload_and_import(client, download)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert export_plan(Plan.objects.latest("pk").pk).encode() == download
 

@@ -1,30 +1,54 @@
 """What an import will create, in words: for `import_plan --dry-run` and the browser's
 preview before a plan is saved."""
 
+from dataclasses import dataclass
+
 from plans.markdown.import_ import ImportResult
 from plans.models import Priority, Status
 
 
-def summary(result: ImportResult) -> list[str]:
+@dataclass(frozen=True)
+class Preview:
+    header: list[tuple[str, str]]
+    counts: list[tuple[str, str]]
+    # (line, the file's heading, where in the plan it went)
+    sections: list[tuple[int, str, str]]
+    notes: list[str]
+
+
+def preview(result: ImportResult) -> Preview:
     doc = result.document
     tasks = [task for step in doc.steps for task in step.tasks]
-    checklists = {
-        "prerequisites": doc.prerequisites,
-        "success criteria": doc.success_criteria,
-        "post-mortem": doc.post_mortem,
-    }
-    ticked = sum(item.done for items in [tasks, *checklists.values()] for item in items)
-    lines = [
-        f"Fix name: {doc.fix_name or '(blank)'}",
-        f"Issue: {doc.issue_id or '(blank)'}",
-        f"Priority: {Priority(doc.priority).label}; status: {Status(doc.status).label}",
-        f"Author: {doc.author or '(blank)'}; created: {doc.created}",
-        f"Steps: {len(doc.steps)}, with {len(tasks)} tasks",
-        "Checklists: " + ", ".join(f"{len(items)} {name}" for name, items in checklists.items()),
-        f"Ticked: {ticked} of {len(tasks) + sum(map(len, checklists.values()))} checkboxes",
-        f"Tables: {len(doc.metrics)} metrics, {len(doc.stakeholders)} stakeholder updates, "
-        f"{len(doc.phases)} timeline phases, {len(doc.log)} progress-log entries",
+    checklists = [doc.prerequisites, doc.success_criteria, doc.post_mortem]
+    boxes = tasks + [item for items in checklists for item in items]
+    header = [
+        ("Fix name", doc.fix_name or "(blank)"),
+        ("Issue", doc.issue_id or "(blank)"),
+        ("Priority", Priority(doc.priority).label),
+        ("Status", Status(doc.status).label),
+        ("Author", doc.author or "(blank)"),
+        ("Created", str(doc.created)),
     ]
-    lines += [f"line {line}: {heading!r} -> {went}" for line, heading, went in result.sections]
-    lines += [f"note: {warning}" for warning in result.warnings]
+    counts = [
+        ("Steps", f"{len(doc.steps)}, with {len(tasks)} tasks"),
+        (
+            "Checklists",
+            f"{len(doc.prerequisites)} prerequisites, {len(doc.success_criteria)} success "
+            f"criteria, {len(doc.post_mortem)} post-mortem items",
+        ),
+        ("Ticked", f"{sum(box.done for box in boxes)} of {len(boxes)} checkboxes"),
+        (
+            "Tables",
+            f"{len(doc.metrics)} metrics, {len(doc.stakeholders)} stakeholder updates, "
+            f"{len(doc.phases)} timeline phases, {len(doc.log)} progress-log entries",
+        ),
+    ]
+    return Preview(header, counts, result.sections, result.warnings)
+
+
+def summary(result: ImportResult) -> list[str]:
+    shown = preview(result)
+    lines = [f"{name}: {value}" for name, value in shown.header + shown.counts]
+    lines += [f"line {line}: {heading!r} -> {went}" for line, heading, went in shown.sections]
+    lines += [f"note: {note}" for note in shown.notes]
     return lines

@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from plans.downloads import cached_export, download_filename, markdown_response
 from plans.forms import ImportForm
+from plans.imports import check_import, keep_for_preview, pending_import
 from plans.markdown import PlanFormatError, import_plan
+from plans.markdown.summary import preview
 from plans.models import Plan
 from plans.views.access import editor_required, plan_url
 
@@ -26,12 +28,13 @@ def plan_export(request, plan_id: int):
 @require_http_methods(["GET", "POST"])
 @editor_required
 def plan_import(request):
+    """Upload a file; a plan that would import is shown as a preview, not yet saved."""
     if request.method == "GET":
         return render(request, "plans/plan_import.html", {"form": ImportForm()})
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            plan, warnings = import_plan(form.cleaned_data["file"])
+            result = check_import(form.cleaned_data["file"])
         except PlanFormatError as error:
             problems = str(error).splitlines()
             form.add_error("file", "Not imported; nothing was saved. Fix these and upload again:")
@@ -40,9 +43,28 @@ def plan_import(request):
         except ValidationError as error:
             form.add_error("file", f"Not imported: {'; '.join(error.messages)}")
         else:
-            for warning in warnings:
-                messages.warning(request, warning)
-            messages.success(request, f"Imported “{plan}” from {form.file_name}.")
-            return redirect(plan_url(plan.pk))
+            pending = keep_for_preview(request.user, form.file_name, form.cleaned_data["file"])
+            context = {"pending": pending, "preview": preview(result)}
+            return render(request, "plans/plan_import_preview.html", context)
     status = 413 if form.too_large else 422
     return render(request, "plans/plan_import.html", {"form": form}, status=status)
+
+
+@require_POST
+@editor_required
+def plan_import_confirm(request, pending_id: int):
+    """Import the file a preview showed, as it was uploaded."""
+    pending = pending_import(request.user, pending_id)
+    if pending is None:
+        messages.error(request, "That preview has expired or was imported already; upload again.")
+        return redirect("plan_import")
+    try:
+        plan, warnings = import_plan(bytes(pending.data))
+    except (PlanFormatError, ValidationError) as error:
+        messages.error(request, f"Not imported: {error}")
+        return redirect("plan_import")
+    pending.delete()
+    for warning in warnings:
+        messages.warning(request, warning)
+    messages.success(request, f"Imported “{plan}” from {pending.file_name}.")
+    return redirect(plan_url(plan.pk))

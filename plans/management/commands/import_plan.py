@@ -2,10 +2,10 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
+from plans.imports import check_import
 from plans.limits import MAX_IMPORT_BYTES
-from plans.markdown import PlanFormatError, create_plan, import_plan, parse_plan
+from plans.markdown import PlanFormatError, import_plan
 from plans.markdown.summary import summary
 
 
@@ -58,10 +58,7 @@ class Command(BaseCommand):
     def _dry_run(self, name: str, data: bytes) -> None:
         """Everything the import would do, in a transaction rolled back: the same checks,
         the same refusals, nothing written."""
-        result = parse_plan(data)
-        with transaction.atomic():
-            create_plan(result.document)
-            transaction.set_rollback(True)
+        result = check_import(data)
         self.stdout.write(self.style.SUCCESS(f"{name}: would create this plan (dry run)"))
         for line in summary(result):
             self.stdout.write(f"  {line}")
