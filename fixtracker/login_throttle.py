@@ -7,9 +7,11 @@ import contextlib
 import ipaddress
 import math
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -31,8 +33,15 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 def locked_out(request: HttpRequest, response: HttpResponse, credentials: dict) -> HttpResponse:
-    """429 with when to come back; the same page whether or not the username exists."""
-    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    """429 with when to come back; the same page whether or not the username exists.
+
+    The cool-off runs from the last failure that counted (attempts while locked out do not
+    count), so the time left is what remains of it since then."""
+    cooloff = settings.AXES_COOLOFF_TIME
+    attempts = AxesProxyHandler.get_implementation().get_user_attempts(request, credentials)
+    last = max((a.attempt_time for queryset in attempts for a in queryset), default=None)
+    left = cooloff - (timezone.now() - last) if last else cooloff
+    seconds = max(1, math.ceil(min(left, cooloff).total_seconds()))
     page = render(
         request,
         "registration/locked_out.html",

@@ -105,6 +105,17 @@ def test_the_lock_lasts_the_cool_off_then_the_user_gets_in(client, engineer):
     assert log_in(client).status_code == 302
 
 
+def test_the_page_says_the_time_left_not_the_whole_cool_off(client, engineer):
+    fail(client, LIMIT)
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=12))
+
+    response = log_in(client)
+
+    assert response.status_code == 429
+    assert b"try again in 3 minutes" in response.content
+    assert 170 <= int(response["Retry-After"]) <= 180
+
+
 def test_attempts_while_locked_out_do_not_extend_the_cool_off(client, engineer):
     fail(client, LIMIT)
     AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=14))
