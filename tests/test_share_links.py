@@ -173,7 +173,7 @@ def test_the_page_lists_live_links_and_the_latest_ended_ones_and_counts_the_rest
 
     html = alice.get(f"/plans/{plan.pk}/").content.decode()
 
-    assert "Share links (1 live)" in html and "Live one" in html
+    assert 'Share links <span id="share-links-count">(1 live)</span>' in html and "Live one" in html
     shown = limits.ENDED_SHARE_LINKS_SHOWN
     assert f"Old {shown}<" in html and f"Old {shown + 1}<" not in html
     assert f"{5_000 - shown} older revoked or expired links not listed" in html

@@ -23,6 +23,8 @@ def share_links_context(plan: Plan, **extra) -> dict:
         "can_edit": True,
         "share_links": links_of(plan.pk),
         "share_form": ShareLinkForm(),
+        # The count in the section's summary is outside the swapped fragment.
+        "count_oob": True,
         **extra,
     }
 

@@ -123,3 +123,24 @@ def test_second_engineer_gets_the_409_message(browser, live_server, editor):
     assert plan.log_entries.filter(update__startswith="Status:").count() == 1
     first.close()
     second.close()
+
+
+def test_share_links_are_made_and_revoked_in_place_and_the_count_follows(page, live_server, editor):
+    log_in(page, live_server)
+    plan = create_plan(page, live_server)
+    mark_page(page)
+    summary = page.locator(".share-details summary")
+    expect(summary).to_have_text("Share links (0 live)")
+
+    summary.click()
+    page.get_by_label("Label").fill("Support")
+    page.get_by_role("button", name="Create share link").click()
+
+    expect(page.locator("#new-share-url")).to_have_value(re.compile(r"/s/[\w-]{40,}/$"))
+    expect(summary).to_have_text("Share links (1 live)")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Revoke link Support").click()
+    expect(page.locator("#share-links tbody tr").first).to_contain_text("revoked")
+    expect(summary).to_have_text("Share links (0 live)")
+    assert still_same_document(page)
+    assert plan.share_links.get().revoked_at is not None
