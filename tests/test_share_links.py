@@ -135,6 +135,8 @@ def test_a_plan_has_at_most_its_limit_of_live_links_and_revoking_one_makes_room(
 
     assert refused.status_code == 422
     assert limits.SHARE_LINKS.name in refused.text and "Revoke one to make room" in refused.text
+    # The refusal is the form's, not a field's: no field is said to be marked.
+    assert "correct the fields marked below" not in refused.text
     assert not ShareLink.objects.filter(label="One more").exists()
     first = ShareLink.objects.filter(plan=plan).last()
     alice.post(f"/plans/{plan.pk}/share/{first.pk}/revoke/", headers=HTMX)

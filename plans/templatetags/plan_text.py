@@ -1,6 +1,7 @@
 """Showing user text: Markdown rendered and sanitised, placeholders filled with plan values."""
 
 from django import template
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.safestring import mark_safe
 
 from plans import limits
@@ -26,6 +27,12 @@ def fill(text: str, variables: dict[str, str]) -> str:
 def fill_command(text: str, variables: dict[str, str]) -> str:
     """A command block with the plan's values filled in, no longer than a command."""
     return fill_variables(text or "", variables or {}, limits.COMMAND_CHARS)
+
+
+@register.filter
+def has_field_errors(form) -> bool:
+    """Whether a field of the form has an error (not only the form as a whole)."""
+    return any(name != NON_FIELD_ERRORS for name in form.errors)
 
 
 @register.filter
