@@ -96,3 +96,17 @@ def test_free_text_with_fences_of_any_kind_keeps_the_plan_after_it(alice, text, 
 
     assert getattr(copy, field) == text
     assert Step.objects.filter(plan=copy).count() == Step.objects.filter(plan=plan).count()
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["## Monitoring", "## Progress Log:", "## Progress  Log", "## Summary", "## **Timeline**"],
+)
+def test_notes_with_headings_named_like_the_templates_come_back_in_the_notes(alice, heading):
+    plan = template_plan()
+    notes = f"Before\n\n{heading}\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nAfter"
+    Plan.objects.filter(pk=plan.pk).update(notes=notes)
+
+    copy = round_trip(alice, plan)
+
+    assert copy.notes == notes

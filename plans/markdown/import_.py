@@ -335,7 +335,8 @@ class _Importer:
                 level, title = len(heading[1]), heading[2].strip()
                 key = _section_name(title)
                 free = current in (fmt.SECTION_OVERVIEW, fmt.SECTION_NOTES)
-                if free and (level == 1 or (current == fmt.SECTION_NOTES and not key)):
+                in_notes = current == fmt.SECTION_NOTES
+                if free and (level == 1 or (in_notes and not fmt.ends_notes(title))):
                     pass  # a heading of the free text itself
                 elif not key and STEP_RE.match(title) and not free:
                     if current != fmt.SECTION_STEPS:
