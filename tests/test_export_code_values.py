@@ -85,6 +85,7 @@ def test_free_text_after_revert_commit_is_not_taken_for_a_commit():
         "```python\nok()\n```\n```\nnever closed",
         "~~~\n## Prerequisites\n- [ ] not a row",
         "```\n## Implementation Steps",
+        "##\tTab heading\n# Level one",
     ],
 )
 @pytest.mark.parametrize("field", ["overview", "notes"])
@@ -100,7 +101,15 @@ def test_free_text_with_fences_of_any_kind_keeps_the_plan_after_it(alice, text, 
 
 @pytest.mark.parametrize(
     "heading",
-    ["## Monitoring", "## Progress Log:", "## Progress  Log", "## Summary", "## **Timeline**"],
+    [
+        "## Monitoring",
+        "## Progress Log:",
+        "## Progress  Log",
+        "## Summary",
+        "## **Timeline**",
+        "##\tProgress Log",
+        "##\u00a0Progress Log",
+    ],
 )
 def test_notes_with_headings_named_like_the_templates_come_back_in_the_notes(alice, heading):
     plan = template_plan()

@@ -8,7 +8,8 @@ and a list or table starts a block of its own even with no blank line in between
 import re
 from dataclasses import dataclass, field
 
-HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# A space or a tab after the #s, as CommonMark says (and the exporter escapes).
+HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 # A backtick fence's info string may not hold a backtick; a tilde fence's may (CommonMark 4.5).
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}(?!.*`)|~{3,})\s*(?P<info>.*)$")
 LIST_RE = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+(?P<text>.*)$")

@@ -196,7 +196,7 @@ def fill_variables(text: str, variables: dict[str, str], limit: int) -> str:
 # fence that is never closed (it would pair with a fence line of a later section). Outside
 # its code blocks, such a line is written with one more leading backslash (which renders
 # the same) and read back with one less, so it stays where it was written.
-ESCAPABLE_RE = re.compile(r"^(?P<slashes>\\*)## (?P<title>.*)$")
+ESCAPABLE_RE = re.compile(r"^(?P<slashes>\\*)##[ \t]+(?P<title>.*)$")
 FENCE_LIKE_RE = re.compile(r"^(?P<slashes>\\*) {0,3}(?:`{3}|~{3})")
 
 
