@@ -86,7 +86,10 @@ def _section(title: str, body: list[str]) -> list[str]:
 
 
 def _step(number: int, step: StepData, variables: dict[str, str]) -> list[str]:
-    blocks = [f"### Step {number}: {step.title}"]
+    # A title ending in # gets a closing sequence of its own: Markdown drops a heading's
+    # closing #s, and would otherwise take the title's.
+    closing = " #" if step.title.endswith("#") else ""
+    blocks = [f"### Step {number}: {step.title}{closing}"]
     if step.timeline:
         blocks.append(f"**Timeline:** {step.timeline}")
     if step.files:
@@ -126,9 +129,14 @@ def _rollback(doc: PlanDocument) -> list[str]:
 
 
 def _checklist(items: list[CheckItem]) -> str:
-    return "\n".join(
-        f"{'  ' * item.depth}- [{'x' if item.done else ' '}] {item.text}" for item in items
-    )
+    lines = []
+    depth = -1
+    for item in items:
+        # An item is nested at most one level under the one above it (the first not at
+        # all), as its file can say; rows deleted above it may have left it deeper.
+        depth = min(item.depth, depth + 1)
+        lines.append(f"{'  ' * depth}- [{'x' if item.done else ' '}] {item.text}")
+    return "\n".join(lines)
 
 
 def _log_row(entry: LogRow) -> tuple[str, str]:
@@ -149,7 +157,9 @@ def render_fence(language: str, body: str) -> str:
     char = "~" if "`" in language else "`"
     longest = max((len(run) for run in re.findall(re.escape(char) + "+", body)), default=0)
     fence = char * max(3, longest + 1)
-    return f"{fence}{language}\n{body}\n{fence}" if body else f"{fence}{language}\n{fence}"
+    # A language that starts with the fence's character would read as part of the fence.
+    opening = fence + (" " if language.startswith(char) else "") + language
+    return f"{opening}\n{body}\n{fence}" if body else f"{opening}\n{fence}"
 
 
 def render_table(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
