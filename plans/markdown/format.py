@@ -65,7 +65,8 @@ SECTION_NAMES = {
         "task list", "action items", "actions", "fix", "fixes", "fix steps", "the fix",
         "remediation", "remediation steps", "remediation plan", "action plan", "work items",
         "plan", "todo", "to do", "proposed solution", "solution", "resolution",
-        "resolution steps", "resolution checklist",
+        "resolution steps", "resolution checklist", "fix checklist", "checklist",
+        "to do list", "todo list",
     },
     SECTION_ROLLBACK: {
         "rollback plan", "rollback", "roll back", "revert plan", "revert", "backout plan",

@@ -94,6 +94,9 @@ TIME_SUFFIX_RE = re.compile(
     re.IGNORECASE,
 )
 
+# A first line that could be a title: words, not a list item, table, quote, label or code.
+PLAIN_TITLE_RE = re.compile(r"^(?![-*+>|`~#]|\d+[.)]\s|\*\*)\S.{0,199}$")
+
 # The header's fields under the names people give them.
 HEADER_NAMES = {
     name: field
@@ -152,6 +155,11 @@ class _Section:
     lines: list[Line]
     # The template's name for it (a section or a subsection), or "" for one of its own.
     key: str = ""
+
+
+def _alone(lines: list[Line], index: int) -> bool:
+    """Whether the line at `index` is a paragraph of its own: a blank line or the end next."""
+    return index + 1 >= len(lines) or not lines[index + 1].text.strip()
 
 
 def _checks(block: Block) -> bool:
@@ -242,6 +250,11 @@ class _Importer:
         if heading and len(heading[1]) == 1:
             self._title(title.number, title.text[len(heading[1]) :].strip())
             body = lines[title_index + 1 :]
+        elif PLAIN_TITLE_RE.match(title.text) and _alone(lines, title_index):
+            # A first line of its own, in words, is the title of a file written without one.
+            self.warnings.append(f"line {title.number}: the first line was read as the title")
+            self._title(title.number, title.text.strip())
+            body = lines[title_index + 1 :]
         else:
             self.warnings.append(
                 f"line {title.number}: the file has no title (a `# ` line first); "
@@ -249,6 +262,11 @@ class _Importer:
             )
             body = lines[title_index:]
         header, sections = self._split_sections(body)
+        if not sections and any(b.kind == "list" and _checks(b) for b in parse_blocks(header)):
+            # A bare list of tasks: one step of them.
+            name = self.doc.fix_name or "Tasks"
+            sections = [_Section(name, header[0].number, header, fmt.SECTION_STEPS)]
+            header = []
         self._parse_header(header)
         if not self.doc.issue_id and self.title_id:
             self.doc.issue_id = self.title_id
@@ -323,6 +341,14 @@ class _Importer:
         in_code = set()
         for start, end in fences([line.text for line in lines]).items():
             in_code.update(range(start, end + 1))
+        # Sections are the file's shallowest headings after the title: `## ` in the template,
+        # `### ` in a file whose title is followed only by those.
+        levels = [
+            len(match[1])
+            for index, line in enumerate(lines)
+            if index not in in_code and (match := HEADING_RE.match(line.text))
+        ]
+        top = max(2, min(levels, default=2))
         for index, line in enumerate(lines):
             current = sections[-1].key if sections else None
             if index not in in_code and fence_opening(line.text):
@@ -331,7 +357,7 @@ class _Importer:
                     "its lines are read as text"
                 )
             heading = None if index in in_code else HEADING_RE.match(line.text)
-            if heading and len(heading[1]) <= 2:
+            if heading and len(heading[1]) <= top:
                 level, title = len(heading[1]), heading[2].strip()
                 key = _section_name(title)
                 free = current in (fmt.SECTION_OVERVIEW, fmt.SECTION_NOTES)
@@ -595,8 +621,11 @@ class _Importer:
     def _parse_verification(self, section: _Section) -> None:
         for title, blocks in self._subsections(section):
             key = fmt.SUBSECTION_BY_KEY.get(fmt.section_key(title))
+            if not title and any(block.kind == "list" and _checks(block) for block in blocks):
+                # A checklist right under Verification is what success looks like.
+                key = fmt.SUBSECTION_SUCCESS
             if key in (fmt.SUBSECTION_SUCCESS, fmt.SUBSECTION_MONITORING):
-                self._parse_subsection(key, title, blocks)
+                self._parse_subsection(key, title or section.title, blocks)
             else:
                 self._keep_blocks(blocks, fmt.SECTION_VERIFICATION, title)
 
