@@ -80,6 +80,20 @@ def polls_always_ask_the_database(settings):
     settings.FIXTRACKER_UNCHANGED_SECONDS = 0
 
 
+def round_trip(client, plan):
+    """Download a plan, upload it again through the preview, and check the new plan's
+    download is the same bytes; returns the new plan."""
+    from plans.markdown import export_plan
+    from plans.models import Plan
+
+    download = client.get(f"/plans/{plan.pk}/export.md").content
+    response = upload_and_import(client, download)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    copy = Plan.objects.latest("pk")
+    assert export_plan(copy.pk).encode() == download
+    return copy
+
+
 def upload_and_import(client, content: bytes, name: str = "plan.md", **kwargs):
     """The browser's import: upload the file, see its preview, press Import.
 

@@ -3,23 +3,14 @@ code-block languages in fences) come back exactly, whatever backticks or spaces 
 
 import pytest
 
-from plans.markdown import export_plan, parse_plan
+from plans.markdown import parse_plan
 from plans.models import Plan, Step, StepFile
-from tests.conftest import GOLDEN, upload_and_import
+from tests.conftest import GOLDEN, round_trip
 from tests.factories import template_plan
 
 pytestmark = pytest.mark.django_db
 
 ODD = ["a`b``c", "```", "`", "~~~", "  abc", "abc  ", " abc ", "\u00a0abc", "a b"]
-
-
-def round_trip(client, plan: Plan) -> Plan:
-    download = client.get(f"/plans/{plan.pk}/export.md").content
-    response = upload_and_import(client, download)
-    assert response.status_code == 302, response.content.decode()[:3000]
-    copy = Plan.objects.latest("pk")
-    assert export_plan(copy.pk).encode() == download
-    return copy
 
 
 @pytest.mark.parametrize("value", ODD)

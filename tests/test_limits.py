@@ -361,22 +361,3 @@ def test_a_value_is_filled_in_once_so_values_naming_each_other_cannot_grow_a_pag
     task_lines = [line for line in download.splitlines() if line.startswith("- [ ] {{")]
     assert len(task_lines) == 10 * limits.TASKS_PER_STEP.value
     assert all(len(line) <= len("- [ ] ") + limits.ITEM_CHARS for line in task_lines)
-
-
-@pytest.mark.parametrize(
-    ("section", "field"),
-    [("header", "reviewer"), ("header", "test_command"), ("rollback", "cache_keys")],
-)
-def test_the_forms_refuse_a_value_holding_a_placeholder(alice, section, field):
-    plan = template_plan()
-    url = f"/plans/{plan.pk}/sections/{section}/edit/"
-    form = alice.get(url, headers=HTMX).context["edit_form"]
-    data = {name: value for name, value in form.initial.items() if value is not None}
-    data[field] = "main {{DEFAULT_BRANCH}}"
-
-    response = alice.post(url, data, headers=HTMX)
-
-    assert response.status_code == 422
-    assert "Cannot hold a {{PLACEHOLDER}}" in response.text
-    plan.refresh_from_db()
-    assert getattr(plan, field) == ""
