@@ -12,10 +12,17 @@ from plans.markdown import format as fmt
 from plans.markdown import parse_plan, render_plan
 from plans.markdown import words as words_module
 from plans.models import PhaseStatus, Plan, Priority, Status, Step
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, GOLDEN
 
 SHAPES = CORPUS / "other_shapes"
+TEMPLATE_TEXT = (GOLDEN / "fix-plan-template.md").read_text(encoding="utf-8")
 DOCUMENTS = sorted(SHAPES.glob("*.md"))
+# Every document that imports: these, the template's shape written by hand, and exports.
+IMPORTED = DOCUMENTS + [
+    path
+    for path in sorted(CORPUS.glob("*.md")) + sorted(GOLDEN.glob("*.md"))
+    if path.name != "not-a-plan.md"
+]
 CHECKBOX_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]|[\u2705\u2610\u2611\u23f3])")
 # Words a reading may rightly change: times and dates are rewritten in one form, and status
 # words read as the value they name ("Complete" is Done).
@@ -71,6 +78,26 @@ def test_each_document_imports_with_its_checkboxes_and_every_line(path: Path):
     ]
     assert not missing, missing
     assert render_plan(parse_plan(exported).document) == exported
+
+
+@pytest.mark.parametrize("path", IMPORTED, ids=[p.name for p in IMPORTED])
+def test_the_import_says_where_each_line_went_and_it_is_there(path: Path):
+    data = path.read_bytes()
+    result = parse_plan(data)
+    exported = render_plan(result.document)
+    lines = data.decode("cp1252" if b"\x93" in data else "utf-8").splitlines()
+
+    assert set(result.lines) == {n for n, line in enumerate(lines, 1) if line.strip()}
+    wrong = []
+    for number, place in result.lines.items():
+        line, previous = lines[number - 1], lines[number - 2] if number > 1 else ""
+        # A line in Notes is there in its own words; one read into a field, in the export.
+        there = result.document.notes if place == "Notes" else exported
+        if "the template's text" in place:
+            there = TEMPLATE_TEXT
+        if not place or not words(content(line, previous)) <= words(there):
+            wrong.append((number, place, line))
+    assert not wrong, wrong
 
 
 def test_a_bug_report_becomes_a_plan():
@@ -137,7 +164,21 @@ def test_import_dry_run_says_what_it_would_create_and_writes_nothing(capsys):
     assert "Steps: 2, with 5 tasks" in out
     assert "Summary' -> Overview" in out and "'Root Cause' -> Notes" in out
     assert "note: line 3: text under Header was read as priority P1 (High)" in out
+    assert "lines 21-22 -> Step 1: tasks" not in out  # each line, only when asked
     assert not Plan.objects.exists() and not Step.objects.exists()
+
+
+@pytest.mark.django_db
+def test_import_dry_run_says_where_each_line_went_when_asked(capsys):
+    path = SHAPES / "bug-report-checkout-timeout.md"
+
+    call_command("import_plan", "--dry-run", "-v", "2", str(path))
+
+    out = capsys.readouterr().out
+    assert "  line 1 -> Header: Fix name\n" in out
+    assert "  lines 21-22 -> Step 1: tasks\n" in out
+    assert "  lines 13-15 -> Notes\n" in out
+    assert not Plan.objects.exists()
 
 
 @pytest.mark.django_db

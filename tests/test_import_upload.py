@@ -32,6 +32,12 @@ def test_an_upload_is_previewed_and_nothing_saved_until_import_is_pressed(alice)
     assert "<td>2 of 7 checkboxes</td>" in html
     assert "<td>Root Cause</td><td>Notes</td>" in html
     assert "was read as priority P1 (High)" in html
+    # Where each line went, in runs: the second task list of the file is step 2's tasks.
+    assert (
+        "<td>32\u201334</td><td><code>- [ ] Add a circuit breaker around the provider</code></td>"
+        in html
+    )
+    assert "<td>Step 2: tasks</td>" in html
     assert not Plan.objects.exists()
 
 

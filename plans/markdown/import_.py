@@ -116,6 +116,14 @@ HEADER_NAMES = {
     }.items()
     for name in names
 }  # fmt: skip
+HEADER_PLACES = {
+    "issue": "Issue",
+    "spec": "Spec",
+    "author": "Author",
+    "created": "Created",
+    "priority": "Priority",
+    "status": "Status",
+}
 PLAIN_LABEL_RE = re.compile(r"^(?P<name>[A-Za-z][A-Za-z /-]{0,30}):\s+(?P<value>\S.*)$")
 ISSUE_ID_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
 # A title that leads with its id: "INC-2041: Checkout times out", "[PAY-12] Refunds fail".
@@ -141,6 +149,22 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     # Where each section of the file went: (line, its heading, where in the plan).
     sections: list[tuple[int, str, str]] = field(default_factory=list)
+    # Where each non-blank line of the file went: its number -> a place in the plan
+    # ("Step 2: tasks", "Header: Priority", "Notes"), so that no line goes unaccounted.
+    lines: dict[int, str] = field(default_factory=dict)
+    # The text of each of those lines, as read.
+    source: dict[int, str] = field(default_factory=dict)
+
+    def line_ranges(self) -> list[tuple[int, int, str, str]]:
+        """`lines` as runs of lines that went to one place, blank lines between them
+        included: (first, last, place, the first line's text)."""
+        runs: list[tuple[int, int, str, str]] = []
+        for number, place in sorted(self.lines.items()):
+            if runs and runs[-1][2] == place:
+                runs[-1] = (runs[-1][0], number, place, runs[-1][3])
+            else:
+                runs.append((number, number, place, self.source.get(number, "")))
+        return runs
 
 
 def parse_plan(text: str | bytes, *, now: datetime.datetime | None = None) -> ImportResult:
@@ -228,6 +252,10 @@ class _Importer:
         self.title_id = ""
         self.header_fields = 0
         self.placed: list[tuple[int, str, str]] = []
+        # Where each line went (see ImportResult.lines), and the lines whose words are
+        # also kept in Notes because the value read from them does not hold them all.
+        self.went: dict[int, str] = {}
+        self.also_noted: set[int] = set()
 
     # -- entry point -------------------------------------------------------------------
 
@@ -248,11 +276,13 @@ class _Importer:
         title = lines[title_index]
         heading = HEADING_RE.match(title.text)
         if heading and len(heading[1]) == 1:
+            self.went[title.number] = "Header: Fix name"
             self._title(title.number, title.text[len(heading[1]) :].strip())
             body = lines[title_index + 1 :]
         elif PLAIN_TITLE_RE.match(title.text) and _alone(lines, title_index):
             # A first line of its own, in words, is the title of a file written without one.
             self.warnings.append(f"line {title.number}: the first line was read as the title")
+            self.went[title.number] = "Header: Fix name"
             self._title(title.number, title.text.strip())
             body = lines[title_index + 1 :]
         else:
@@ -286,17 +316,19 @@ class _Importer:
             parser = parsers.get(section.key)
             went = section.key if section.key not in seen and section.key else fmt.SECTION_NOTES
             self.placed.append((section.line, section.title, went))
+            numbers = [section.line, *(line.number for line in section.lines)]
             if section.key in fmt.SUBSECTION_NAMES and section.key not in seen:
                 # A subsection of the template written as a section of its own.
                 seen.add(section.key)
                 self._parse_subsection(section.key, section.title, parse_blocks(section.lines))
-                continue
-            if parser is None or section.key in seen:
+            elif parser is None or section.key in seen:
                 why = "appears twice" if section.key in seen else "is not part of the template"
-                self._keep(section.line, f"## {section.title}", _raw(section.lines), why)
-                continue
-            seen.add(section.key)
-            parser(section)
+                self._keep(section.line, f"## {section.title}", _raw(section.lines), why, numbers)
+            else:
+                seen.add(section.key)
+                parser(section)
+            # What the section's parser did not place more exactly is the section's own text.
+            self._went(numbers, went)
         seen |= {
             fmt.SECTION_VERIFICATION
             for key in (fmt.SUBSECTION_SUCCESS, fmt.SUBSECTION_MONITORING)
@@ -325,7 +357,15 @@ class _Importer:
             raise PlanFormatError.of(self.problems)
         if not self.doc.log:
             self.doc.log = [LogRow(self.now, "Plan imported")]
-        return ImportResult(self.doc, self.warnings, self.placed)
+        also = " (its words also kept in Notes)"
+        went = {
+            line.number: self.went.get(line.number, "")
+            + (also if line.number in self.also_noted else "")
+            for line in lines
+            if line.text.strip()
+        }
+        source = {line.number: line.text for line in lines if line.number in went}
+        return ImportResult(self.doc, self.warnings, self.placed, went, source)
 
     def _split_sections(self, lines: list[Line]) -> tuple[list[Line], list[_Section]]:
         """Cut the file at its section headings (not inside code blocks).
@@ -406,6 +446,11 @@ class _Importer:
             else:
                 self.header_fields += 1
                 handlers[field](block)
+                self._went(_block_lines(block), f"Header: {HEADER_PLACES[field]}")
+
+    def _unfilled(self, block: Block, name: str) -> None:
+        """The header line is the template's, not filled in: the field takes its default."""
+        self._went(_block_lines(block), f"Header: {name} (not filled in: the template's text)")
 
     def _header_issue(self, block: Block) -> None:
         self.doc.issue_id = self._checked(Plan, "issue_id", _value(block.value), block.line)
@@ -425,6 +470,7 @@ class _Importer:
         if not value:
             self.doc.created = timezone.localdate(self.now)
             self.warnings.append(f"line {block.line}: no Created date; set to today")
+            self._unfilled(block, "Created")
             return
         try:
             created = words.read_date(value)
@@ -436,7 +482,9 @@ class _Importer:
             return
         self.doc.created = created
         if value != created.isoformat():
-            self._keep(block.line, "Header", block.raw, f"was read as the date {self.doc.created}")
+            self._keep(
+                block.line, "Header", block.raw, f"was read as the date {created}", also=True
+            )
 
     def _header_priority(self, block: Block) -> None:
         value = block.value.strip()
@@ -444,6 +492,7 @@ class _Importer:
             self.warnings.append(
                 f"line {block.line}: no priority chosen; set to {Priority.P2.label}"
             )
+            self._unfilled(block, "Priority")
             return
         priority, exact = words.read_priority(value)
         if priority is None:
@@ -454,12 +503,13 @@ class _Importer:
         self.doc.priority = priority
         if not exact:
             label = Priority(priority).label
-            self._keep(block.line, "Header", block.raw, f"was read as priority {label}")
+            self._keep(block.line, "Header", block.raw, f"was read as priority {label}", also=True)
 
     def _header_status(self, block: Block) -> None:
         value = block.value.strip()
         if "|" in value or not _value(value):
             self.warnings.append(f"line {block.line}: no status chosen; set to Planning")
+            self._unfilled(block, "Status")
             return
         status, exact = words.read_status(value)
         if status is None:
@@ -467,7 +517,8 @@ class _Importer:
             return
         self.doc.status = status
         if not exact:
-            self._keep(block.line, "Header", block.raw, f"was read as {Status(status).label}")
+            label = Status(status).label
+            self._keep(block.line, "Header", block.raw, f"was read as {label}", also=True)
 
     # -- sections ----------------------------------------------------------------------
 
@@ -539,26 +590,32 @@ class _Importer:
         step = StepData(title=self._checked(Step, "title", title, heading.line))
         step.timeline = self._checked(Step, "timeline", timeline, heading.line)
         where = f"Step {number}: {title}"
+        self._went([heading.line], f"Step {number}: title")
         pending = ""  # a label waiting for its list or code block
         for block in blocks:
             name = STEP_LABELS.get(words.words_of(block.text), "") if block.kind == "label" else ""
             label, pending = pending, ""
+            place = name
             if block.kind == "list" and (label == "files" or (not label and _files(block))):
                 # A second list of files, or of tasks, in one step adds to the first.
                 for item in block.items:
                     self._add_file(step, _strip_code(item.text), item.number)
+                place = "files"
             elif block.kind == "list" and (label == "tasks" or (not label and _checks(block))):
                 step.tasks += self._checklist(
                     block, StepTask, where, limits.TASKS_PER_STEP, len(step.tasks)
                 )
+                place = "tasks"
             elif block.kind == "fence" and label != "test commands" and not step.has_code:
                 step.code_language = self._checked(Step, "code_language", block.text, block.line)
                 step.code = self._checked(Step, "code", block.value, block.line)
+                place = "code changes"
             elif block.kind == "fence" and label == "test commands" and not step.test_commands:
                 step.test_commands_language = self._checked(
                     Step, "test_commands_language", block.text, block.line
                 )
                 step.test_commands = self._checked(Step, "test_commands", block.value, block.line)
+                place = "test commands"
             elif block.kind == "fence":
                 self._keep(block.line, where, block.raw, "is a second code block")
             elif name == "timeline" and step.timeline:
@@ -574,6 +631,7 @@ class _Importer:
                 pending = name
             else:
                 self._keep(block.line, where, block.raw, "is not part of a step")
+            self._went(_block_lines(block), f"Step {number}: {place}" if place else where)
         return step
 
     def _add_file(self, step: StepData, path: str, line: int) -> None:
@@ -593,6 +651,9 @@ class _Importer:
                 doc.rollback_command = self._checked(
                     Plan, "rollback_command", block.value, block.line
                 )
+                self._went(_block_lines(block), f"{fmt.SECTION_ROLLBACK}: rollback command")
+                if pending is not None:
+                    self._went([pending.line], f"{fmt.SECTION_ROLLBACK}: rollback command")
                 pending = None
             elif block.kind == "label" and _norm(block.text) == "rollback command":
                 pending = block
@@ -615,27 +676,33 @@ class _Importer:
             if value is not None and found:
                 value = "" if fmt.PLACEHOLDER_RE.match(value.strip()) else value
                 setattr(self.doc, attr, self._checked(Plan, attr, value, item.number))
+                self._went(
+                    [item.number],
+                    f"{fmt.SECTION_ROLLBACK}: {Plan._meta.get_field(attr).verbose_name}",
+                )
                 return
         self._keep(item.number, fmt.SECTION_ROLLBACK, item.text, "is not one of its four actions")
 
     def _parse_verification(self, section: _Section) -> None:
-        for title, blocks in self._subsections(section):
+        for title, line, blocks in self._subsections(section):
             key = fmt.SUBSECTION_BY_KEY.get(fmt.section_key(title))
             if not title and any(block.kind == "list" and _checks(block) for block in blocks):
                 # A checklist right under Verification is what success looks like.
                 key = fmt.SUBSECTION_SUCCESS
             if key in (fmt.SUBSECTION_SUCCESS, fmt.SUBSECTION_MONITORING):
                 self._parse_subsection(key, title or section.title, blocks)
+                self._went([line, *(n for b in blocks for n in _block_lines(b))], key)
             else:
-                self._keep_blocks(blocks, fmt.SECTION_VERIFICATION, title)
+                self._keep_blocks(blocks, fmt.SECTION_VERIFICATION, title, line)
 
     def _parse_communication(self, section: _Section) -> None:
-        for title, blocks in self._subsections(section):
+        for title, line, blocks in self._subsections(section):
             key = fmt.SUBSECTION_BY_KEY.get(fmt.section_key(title))
             if key in (fmt.SUBSECTION_STAKEHOLDERS, fmt.SUBSECTION_POST_MORTEM):
                 self._parse_subsection(key, title, blocks)
+                self._went([line, *(n for b in blocks for n in _block_lines(b))], key)
             else:
-                self._keep_blocks(blocks, fmt.SECTION_COMMUNICATION, title)
+                self._keep_blocks(blocks, fmt.SECTION_COMMUNICATION, title, line)
 
     def _parse_subsection(self, key: str, title: str, blocks: list[Block]) -> None:
         if key == fmt.SUBSECTION_SUCCESS:
@@ -667,7 +734,13 @@ class _Importer:
             value, exact = words.read_phase_status(status)
             if not exact:
                 label = PhaseStatus(value or PhaseStatus.NOT_STARTED).label
-                self._keep(line, fmt.SECTION_TIMELINE, f"{phase}: {status}", f"was read as {label}")
+                self._keep(
+                    line,
+                    fmt.SECTION_TIMELINE,
+                    f"{phase}: {status}",
+                    f"was read as {label}",
+                    also=True,
+                )
             phases.append(PhaseRow(phase, target, actual, value or PhaseStatus.NOT_STARTED))
         self.doc.phases = phases
 
@@ -728,17 +801,19 @@ class _Importer:
     # -- shared pieces -----------------------------------------------------------------
 
     def _subsections(self, section: _Section):
+        """Each `### ` subsection: (its title, its heading's line, its blocks); the blocks
+        before the first one come with no title, at the section's line."""
         blocks = parse_blocks(section.lines)
-        title, current = "", []
+        title, line, current = "", section.line, []
         for block in blocks:
             if block.kind == "heading" and block.level == 3:
                 if title or current:
-                    yield title, current
-                title, current = block.text, []
+                    yield title, line, current
+                title, line, current = block.text, block.line, []
             else:
                 current.append(block)
         if title or current:
-            yield title, current
+            yield title, line, current
 
     def _checklist_blocks(self, blocks: list[Block], where: str) -> list[CheckItem]:
         items: list[CheckItem] = []
@@ -785,6 +860,7 @@ class _Importer:
                 )
             if not text:
                 self.warnings.append(f"line {item.number}: {where}: empty checkbox skipped")
+                self.went[item.number] = "nowhere: an empty checkbox"
                 continue
             if not self._limit(already + len(items) + 1, limit, item.number):
                 continue
@@ -865,7 +941,9 @@ class _Importer:
                 if unknown
                 else "has rows longer than its header"
             )
-            self._keep(block.line, where, block.raw, f"{why}; the table is also kept as written")
+            self._keep(
+                block.line, where, block.raw, f"{why}; the table is also kept as written", also=True
+            )
         return rows
 
     def _checked_row(self, model: type[models.Model], line: int, cells: list[str]) -> list[str]:
@@ -971,20 +1049,36 @@ class _Importer:
             doc.deploy_command, lines[1] = lines[1], "{{DEPLOY_COMMAND}}"
         doc.rollback_command = "\n".join(lines)
 
-    def _keep(self, line: int, where: str, text: str, why: str) -> None:
+    def _went(self, numbers, place: str) -> None:
+        """Lines `numbers` went to `place`, unless a more exact place is recorded already."""
+        for number in numbers:
+            self.went.setdefault(number, place)
+
+    def _keep(
+        self, line: int, where: str, text: str, why: str, numbers=None, *, also: bool = False
+    ) -> None:
+        """Keep `text`, from line `line` on (or from lines `numbers`), in Notes: instead of
+        reading it, or `also` beside a value read from it that does not hold all its words."""
         self.warnings.append(f"line {line}: text under {where} {why}; kept in Notes")
+        numbers = numbers or range(line, line + text.count("\n") + 1)
+        if also:
+            self.also_noted.update(numbers)
+        else:
+            self.went.update(dict.fromkeys(numbers, fmt.SECTION_NOTES))
         # A whole section keeps its own heading; a piece of one is labelled with its place.
         heading = where if where.startswith("## ") else f"**{where}:**"
         self.kept.append(f"{heading}\n\n{text}".rstrip())
 
-    def _keep_blocks(self, blocks: list[Block], where: str, title: str) -> None:
-        line = blocks[0].line - 1 if blocks else 0
+    def _keep_blocks(self, blocks: list[Block], where: str, title: str, line: int) -> None:
         body = "\n\n".join(block.raw for block in blocks)
         heading = f"### {title}" if title else where
         self.warnings.append(
             f"line {line}: '{heading}' under {where} is not part of the template; kept in Notes"
         )
         self.kept.append(f"**{where}:**\n\n{heading}\n\n{body}".rstrip())
+        numbers = [line] if title else []
+        numbers += [n for block in blocks for n in _block_lines(block)]
+        self.went.update(dict.fromkeys(numbers, fmt.SECTION_NOTES))
 
     def _append_kept_to_notes(self) -> None:
         if self.kept:
@@ -1010,6 +1104,10 @@ def _depths(items: list[Line]) -> list[int]:
             levels.append(indent)
         depths.append(len(levels) - 1)
     return depths
+
+
+def _block_lines(block: Block) -> range:
+    return range(block.line, block.line + len(block.source))
 
 
 def _fits(attr: str, value: str) -> bool:

@@ -13,6 +13,8 @@ class Preview:
     counts: list[tuple[str, str]]
     # (line, the file's heading, where in the plan it went)
     sections: list[tuple[int, str, str]]
+    # Runs of lines and where they went: (first, last, place, the first line's text)
+    lines: list[tuple[int, int, str, str]]
     notes: list[str]
 
 
@@ -43,12 +45,18 @@ def preview(result: ImportResult) -> Preview:
             f"{len(doc.phases)} timeline phases, {len(doc.log)} progress-log entries",
         ),
     ]
-    return Preview(header, counts, result.sections, result.warnings)
+    return Preview(header, counts, result.sections, result.line_ranges(), result.warnings)
 
 
-def summary(result: ImportResult) -> list[str]:
+def summary(result: ImportResult, *, every_line: bool = False) -> list[str]:
+    """The preview as lines of text; `every_line` adds where each line of the file went."""
     shown = preview(result)
     lines = [f"{name}: {value}" for name, value in shown.header + shown.counts]
     lines += [f"line {line}: {heading!r} -> {went}" for line, heading, went in shown.sections]
+    if every_line:
+        lines += [
+            f"lines {first}-{last} -> {place}" if last > first else f"line {first} -> {place}"
+            for first, last, place, _ in shown.lines
+        ]
     lines += [f"note: {note}" for note in shown.notes]
     return lines

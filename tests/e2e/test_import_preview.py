@@ -30,6 +30,10 @@ def test_a_preview_shows_the_plan_and_import_creates_it(page, live_server, edito
     expect(page.get_by_role("row", name="Ticked 2 of 7 checkboxes")).to_be_visible()
     expect(page.get_by_role("row", name="13 Root Cause Notes")).to_be_visible()
     expect(page.locator(".import-notes li")).to_have_count(5)
+    page.get_by_text("Where each line of the file goes").click()
+    expect(
+        page.get_by_role("row", name="24 **File:** `payments/client.py` Step 1: files")
+    ).to_be_visible()
     assert not Plan.objects.exists()
 
     page.get_by_role("button", name="Import", exact=True).click()

@@ -20,7 +20,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="say what each file would create, and where each section would go; save nothing",
+            help=(
+                "say what each file would create and where each section would go (with -v 2, "
+                "each line); save nothing"
+            ),
         )
 
     def handle(self, *args, files, dry_run=False, **options):
@@ -39,7 +42,7 @@ class Command(BaseCommand):
                 continue
             try:
                 if dry_run:
-                    self._dry_run(name, data)
+                    self._dry_run(name, data, every_line=options["verbosity"] >= 2)
                     continue
                 plan, warnings = import_plan(data)
             except PlanFormatError as error:
@@ -55,12 +58,12 @@ class Command(BaseCommand):
             verb = "would not import" if dry_run else "were not imported"
             raise CommandError(f"{failed} of {len(files)} file(s) {verb}.")
 
-    def _dry_run(self, name: str, data: bytes) -> None:
+    def _dry_run(self, name: str, data: bytes, *, every_line: bool) -> None:
         """Everything the import would do, in a transaction rolled back: the same checks,
         the same refusals, nothing written."""
         result = check_import(data)
         self.stdout.write(self.style.SUCCESS(f"{name}: would create this plan (dry run)"))
-        for line in summary(result):
+        for line in summary(result, every_line=every_line):
             self.stdout.write(f"  {line}")
 
     def _fail(self, name: str, *messages: str) -> int:
