@@ -20,6 +20,7 @@ from plans.models import (
     MonitoringMetric,
     PendingImport,
     Plan,
+    PlanSpec,
     ProgressLogEntry,
     ShareLink,
     StakeholderUpdate,
@@ -243,6 +244,22 @@ class ChecklistItemInline(LimitedInline):
     raw_id_fields = ["done_by"]
 
 
+class PlanSpecInline(admin.StackedInline):
+    """The spec.md imported with the plan, kept byte for byte: shown, not edited here."""
+
+    model = PlanSpec
+    fields = ["file_name", "imported_at", "size"]
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="size (bytes)")
+    def size(self, spec):
+        return len(spec.data)
+
+
 class StepInline(LimitedInline):
     model = Step
     max_num = limits.STEPS.value
@@ -305,6 +322,7 @@ class PlanAdmin(ChangesPlan, admin.ModelAdmin):
         ),
     ]
     inlines = [
+        PlanSpecInline,
         ChecklistItemInline,
         StepInline,
         MonitoringMetricInline,
@@ -415,6 +433,18 @@ class ShareLinkAdmin(ChangesPlan, admin.ModelAdmin):
     list_filter = ["revoked_at"]
     fields = ["plan", "label", "created_by", "created_at", "expires_at", "revoked_at"]
     readonly_fields = ["plan", "created_by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PlanSpec)
+class PlanSpecAdmin(admin.ModelAdmin):
+    """Specs imported with plans, kept byte for byte; the plan's Spec page shows each."""
+
+    list_display = ["plan", "file_name", "imported_at"]
+    fields = ["plan", "file_name", "imported_at"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

@@ -1,20 +1,54 @@
 """Uploads between their preview and their import: checked as the import will check them,
 and kept for their uploader for a while."""
 
+from pathlib import Path
+
 from django.db import transaction
 from django.utils import timezone
 
-from plans.markdown import create_plan, parse_plan
+from plans import limits
+from plans.markdown import PlanFormatError, create_plan, parse_plan
+from plans.markdown.encoding import decode
 from plans.markdown.import_ import ImportResult
 from plans.models import PendingImport
 
+# A fix folder, as teams keep them: docs/fixes/<ISSUE>-<NAME>/plan.md beside spec.md.
+PLAN_FILE = "plan.md"
+SPEC_FILE = "spec.md"
 
-def check_import(data: bytes) -> ImportResult:
-    """What importing `data` would create; raises as the import would. Nothing is written:
-    the plan is created in a transaction that is rolled back, so the model's own checks run."""
+
+def fix_folders(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The fix folders `directory` is or holds, and the folders in it that are not one.
+
+    A folder with a plan.md is one fix folder; otherwise each folder in it with a plan.md
+    is one, in name order, and the others (not hidden) are returned to be named."""
+    if (directory / PLAN_FILE).is_file():
+        return [directory], []
+    found, others = [], []
+    for child in sorted(directory.iterdir()):
+        if not child.is_dir() or child.name.startswith("."):
+            continue
+        (found if (child / PLAN_FILE).is_file() else others).append(child)
+    return found, others
+
+
+def check_spec(data: bytes) -> str:
+    """The text of a spec.md, kept as it came; ValueError if it cannot be kept and shown."""
+    if len(data) > limits.SPEC_BYTES:
+        raise ValueError(f"{len(data)} bytes; a spec may be at most {limits.SPEC_BYTES} bytes")
+    try:
+        return decode(data)[0]
+    except PlanFormatError as error:
+        raise ValueError(f"line {error.line}: {error.message}") from None
+
+
+def check_import(data: bytes, *, spec: bytes | None = None) -> ImportResult:
+    """What importing `data` (and `spec`) would create; raises as the import would. Nothing
+    is written: the plan is created in a transaction that is rolled back, so the model's own
+    checks run."""
     result = parse_plan(data)
     with transaction.atomic():
-        create_plan(result.document)
+        create_plan(result.document, spec=spec)
         transaction.set_rollback(True)
     return result
 

@@ -63,6 +63,9 @@ MAX_IMPORT_LINES = (
     + 1_000
 )
 
+# A fix folder's spec.md, kept as it came and rendered on its page: a spec is a few pages.
+SPEC_BYTES = 2**20
+
 # An upload (or `import_plan` file) may be as large as the export of the largest plan the
 # limits above allow; tests/test_limits.py builds that plan and checks it fits.
 MAX_IMPORT_BYTES = 20 * 2**20

@@ -276,6 +276,24 @@ class ProgressLogEntry(models.Model):
         return f"{self.logged_at:%Y-%m-%d %H:%M} {self.update}"
 
 
+class PlanSpec(models.Model):
+    """The `spec.md` imported from a plan's fix folder, kept byte for byte: FixTracker does
+    not read it as a plan, it shows it rendered and gives it back as it came."""
+
+    plan = models.OneToOneField(
+        Plan, on_delete=models.CASCADE, primary_key=True, related_name="spec_file"
+    )
+    file_name = models.CharField(max_length=255, default="spec.md")
+    data = models.BinaryField()
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "spec file"
+
+    def __str__(self):
+        return f"{self.file_name} of plan {self.plan_id}"
+
+
 class PendingImport(models.Model):
     """An uploaded plan shown as a preview, waiting for its uploader to import it or not.
 

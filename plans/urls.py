@@ -37,6 +37,8 @@ urlpatterns = [
         name="plan_import_confirm",
     ),
     path("plans/<id:plan_id>/export.md", markdown_io.plan_export, name="plan_export"),
+    path("plans/<id:plan_id>/spec/", markdown_io.plan_spec, name="plan_spec"),
+    path("plans/<id:plan_id>/spec.md", markdown_io.plan_spec_download, name="plan_spec_download"),
     path("plans/<id:plan_id>/share/", share_links.create_link, name="share_link_create"),
     path(
         "plans/<id:plan_id>/share/<id:link_id>/revoke/",

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from plans.models import ChecklistKind
+from plans.models import ChecklistKind, PlanSpec
 from plans.sharing import create_share_link
 from tests.factories import template_plan
 
@@ -41,6 +41,11 @@ MATRIX = {
     ),
     "plan": (lambda o: {"plan_id": o["plan"].pk}, {"GET": (LOGIN, 200, 200, LOGIN)}),
     "plan_export": (lambda o: {"plan_id": o["plan"].pk}, {"GET": (LOGIN, 200, 200, LOGIN)}),
+    "plan_spec": (lambda o: {"plan_id": o["plan"].pk}, {"GET": (LOGIN, 200, 200, LOGIN)}),
+    "plan_spec_download": (
+        lambda o: {"plan_id": o["plan"].pk},
+        {"GET": (LOGIN, 200, 200, LOGIN)},
+    ),
     "plan_status": (lambda o: {"plan_id": o["plan"].pk}, {"POST": (LOGIN, 403, 422, LOGIN)}),
     "plan_log": (lambda o: {"plan_id": o["plan"].pk}, {"POST": (LOGIN, 403, 422, LOGIN)}),
     "share_link_create": (
@@ -108,6 +113,7 @@ def test_every_url_is_in_the_matrix():
 @pytest.fixture
 def objects(reader, engineer):
     plan = template_plan()
+    PlanSpec.objects.create(plan=plan, data=b"# Fix Specification: X\n")
     link, token = create_share_link(plan.pk)
     return {"plan": plan, "row": _row(plan), "link": link, "token": token}
 

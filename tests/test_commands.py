@@ -76,17 +76,18 @@ def test_export_all_writes_every_plan_and_import_restores_them(tmp_path, capsys)
 
     call_command("export_all", str(tmp_path / "backup"))
 
-    files = sorted((tmp_path / "backup").glob("*.md"))
-    assert [f.name for f in files] == [
-        f"{plans[0].pk:06d}-AUTH-812-Login-sessions-expire-after-5-minutes.md",
-        f"{plans[1].pk:06d}-OPS-1-Disk-full.md",
+    folders = sorted((tmp_path / "backup").iterdir())
+    assert [f.name for f in folders] == [
+        f"{plans[0].pk:06d}-AUTH-812-Login-sessions-expire-after-5-minutes",
+        f"{plans[1].pk:06d}-OPS-1-Disk-full",
     ]
-    for plan, file in zip(plans, files, strict=True):
-        assert file.read_text(encoding="utf-8") == export_plan(plan.pk)
+    for plan, folder in zip(plans, folders, strict=True):
+        assert [f.name for f in folder.iterdir()] == ["plan.md"]  # no spec came with them
+        assert (folder / "plan.md").read_text(encoding="utf-8") == export_plan(plan.pk)
     assert "wrote 2 plans" in capsys.readouterr().out
 
     Plan.objects.all().delete()
-    call_command("import_plan", *map(str, files))
+    call_command("import_plan", str(tmp_path / "backup"))
     assert sorted(Plan.objects.values_list("issue_id", flat=True)) == ["AUTH-812", "OPS-1"]
 
 
@@ -113,8 +114,9 @@ def test_export_all_writes_every_plan_it_can_read_and_names_the_one_it_cannot(
     with pytest.raises(CommandError, match="1 plan could not be written"):
         call_command("export_all", str(tmp_path))
 
-    written = sorted(f.name for f in tmp_path.iterdir())
-    assert written == [f"{p.pk:06d}-{p.issue_id}-Disk-full.md" for p in plans if p != plans[2]]
+    written = sorted(f.name for f in tmp_path.glob("*/plan.md*"))
+    assert written == ["plan.md"] * 4
+    assert not (tmp_path / f"{plans[2].pk:06d}-OPS-2-Disk-full" / "plan.md").exists()
     out, err = capsys.readouterr()
     assert "wrote 4 plans" in out
     [line] = err.splitlines()
@@ -124,13 +126,13 @@ def test_export_all_writes_every_plan_it_can_read_and_names_the_one_it_cannot(
 
 def test_export_all_names_a_plan_whose_file_cannot_be_written(tmp_path, capsys):
     plans = [template_plan(issue_id=f"OPS-{n}", fix_name="Disk full") for n in range(3)]
-    (tmp_path / f"{plans[1].pk:06d}-OPS-1-Disk-full.md").mkdir()
+    (tmp_path / f"{plans[1].pk:06d}-OPS-1-Disk-full" / "plan.md").mkdir(parents=True)
 
     with pytest.raises(CommandError, match="1 plan could not be written"):
         call_command("export_all", str(tmp_path))
 
-    assert (tmp_path / f"{plans[0].pk:06d}-OPS-0-Disk-full.md").is_file()
-    assert (tmp_path / f"{plans[2].pk:06d}-OPS-2-Disk-full.md").is_file()
-    assert not list(tmp_path.glob("*.partial"))
+    assert (tmp_path / f"{plans[0].pk:06d}-OPS-0-Disk-full" / "plan.md").is_file()
+    assert (tmp_path / f"{plans[2].pk:06d}-OPS-2-Disk-full" / "plan.md").is_file()
+    assert not list(tmp_path.glob("*/*.partial"))
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith(f"plan {plans[1].pk} (OPS-1): IsADirectoryError: ")

@@ -98,6 +98,8 @@ READS = {
     "plan_import_confirm": lambda c, o: [],
     "plan": lambda c, o: [],
     "plan_export": lambda c, o: [],
+    "plan_spec": lambda c, o: [],
+    "plan_spec_download": lambda c, o: [],
     "plan_status": lambda c, o: [forms.StatusForm],
     "plan_log": lambda c, o: [forms.LogEntryForm],
     "share_link_create": lambda c, o: [forms.ShareLinkForm],

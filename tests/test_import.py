@@ -252,7 +252,7 @@ def test_import_command_creates_each_plan_and_prints_it(capsys):
 
 
 def test_import_command_refuses_bad_files_but_imports_the_good(capsys):
-    with pytest.raises(CommandError, match="2 of 3 file"):
+    with pytest.raises(CommandError, match="2 of 3 plan"):
         call_command(
             "import_plan",
             str(CORPUS / "not-a-plan.md"),

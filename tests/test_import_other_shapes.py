@@ -20,7 +20,11 @@ DOCUMENTS = sorted(SHAPES.glob("*.md"))
 # Every document that imports: these, the template's shape written by hand, and exports.
 IMPORTED = DOCUMENTS + [
     path
-    for path in sorted(CORPUS.glob("*.md")) + sorted(GOLDEN.glob("*.md"))
+    for path in [
+        *sorted(CORPUS.glob("*.md")),
+        *sorted(CORPUS.glob("fix_folders/*/plan.md")),
+        *sorted(GOLDEN.glob("*.md")),
+    ]
     if path.name != "not-a-plan.md"
 ]
 CHECKBOX_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]|[\u2705\u2610\u2611\u23f3])")
@@ -80,7 +84,9 @@ def test_each_document_imports_with_its_checkboxes_and_every_line(path: Path):
     assert render_plan(parse_plan(exported).document) == exported
 
 
-@pytest.mark.parametrize("path", IMPORTED, ids=[p.name for p in IMPORTED])
+@pytest.mark.parametrize(
+    "path", IMPORTED, ids=[str(p.relative_to(CORPUS.parent)) for p in IMPORTED]
+)
 def test_the_import_says_where_each_line_went_and_it_is_there(path: Path):
     data = path.read_bytes()
     result = parse_plan(data)
@@ -186,7 +192,7 @@ def test_import_dry_run_refuses_what_the_import_would(tmp_path, capsys):
     path = tmp_path / "plan.md"
     path.write_text("# Fix Implementation Plan: X\n\n**Issue:** " + "I" * 101 + "\n")
 
-    with pytest.raises(CommandError, match="1 of 1 file"):
+    with pytest.raises(CommandError, match="1 of 1 plan"):
         call_command("import_plan", "--dry-run", str(path))
 
     assert "issue id is 101 characters" in capsys.readouterr().err

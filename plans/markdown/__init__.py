@@ -23,11 +23,12 @@ def export_plan(plan_id: int, *, stakeholder_copy: bool = False) -> str:
     return render_plan(for_stakeholders(doc) if stakeholder_copy else doc)
 
 
-def import_plan(text: str | bytes):
-    """Create one plan from a Markdown document or a file's bytes; returns `(plan, warnings)`.
+def import_plan(text: str | bytes, *, spec: bytes | None = None):
+    """Create one plan from a Markdown document or a file's bytes, keeping `spec` (the bytes
+    of the spec.md beside it) with it; returns `(plan, warnings)`.
 
     Raises `PlanFormatError` (with the line number) when the text is not a plan, and
     writes nothing in that case.
     """
     result = parse_plan(text)
-    return create_plan(result.document), result.warnings
+    return create_plan(result.document, spec=spec), result.warnings

@@ -17,6 +17,7 @@ from plans.models import (
     ChecklistKind,
     MonitoringMetric,
     Plan,
+    PlanSpec,
     ProgressLogEntry,
     StakeholderUpdate,
     Step,
@@ -85,10 +86,13 @@ def load_document(plan_id: int) -> PlanDocument:
 
 
 @transaction.atomic
-def create_plan(doc: PlanDocument) -> Plan:
-    """Write a whole document as one new plan; all of it or, on any error, nothing."""
+def create_plan(doc: PlanDocument, *, spec: bytes | None = None) -> Plan:
+    """Write a whole document as one new plan, with the `spec.md` of its fix folder if it
+    came with one; all of it or, on any error, nothing."""
     plan = _validated(Plan(**doc.header_fields()))
     plan.save()
+    if spec is not None:
+        PlanSpec.objects.create(plan=plan, data=spec)
     checklist = [
         ChecklistItem(
             plan=plan, kind=kind, position=i, text=item.text, done=item.done, depth=item.depth

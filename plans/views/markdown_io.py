@@ -1,17 +1,25 @@
-"""Downloading a plan as Markdown, and importing a Markdown file from the browser."""
+"""Downloading a plan as Markdown (and the spec.md kept with it), and importing a Markdown
+file from the browser."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from plans.downloads import cached_export, download_filename, markdown_response
+from plans.downloads import (
+    cached_export,
+    content_disposition,
+    download_filename,
+    markdown_response,
+)
 from plans.forms import ImportForm
 from plans.imports import check_import, keep_for_preview, pending_import
 from plans.markdown import PlanFormatError, import_plan
+from plans.markdown.encoding import decode
 from plans.markdown.summary import preview
-from plans.models import Plan
+from plans.models import Plan, PlanSpec
 from plans.views.access import editor_required, plan_url
 
 
@@ -23,6 +31,48 @@ def plan_export(request, plan_id: int):
     filename = download_filename(plan.issue_id, plan.fix_name, plan.pk)
     text = cached_export(plan.pk, plan.updated_at)
     return markdown_response(text, filename, f"plan-{plan.pk}.md")
+
+
+@require_safe
+@login_required
+def plan_spec(request, plan_id: int):
+    """The spec.md that came with the plan from its fix folder, rendered; the page says so
+    when none did (the plan's Spec link is relative to its file in the repository)."""
+    plan = get_object_or_404(
+        Plan.objects.only("issue_id", "fix_name", "spec_title", "spec_link"), pk=plan_id
+    )
+    spec = PlanSpec.objects.filter(plan=plan).first()
+    context = {"plan": plan, "spec": spec}
+    if spec is not None:
+        text, notes = decode(bytes(spec.data))
+        context.update(text=text, notes=notes, size=len(spec.data))
+    return render(request, "plans/plan_spec.html", context)
+
+
+@require_safe
+@login_required
+def plan_spec_download(request, plan_id: int):
+    """The spec.md as it was imported, byte for byte."""
+    spec = get_object_or_404(PlanSpec.objects.select_related("plan"), plan_id=plan_id)
+    plan = spec.plan
+    stem = download_filename(plan.issue_id, plan.fix_name, plan.pk).removesuffix(".md")
+    data = bytes(spec.data)
+    # Its bytes are not changed, so its charset is said only when it is UTF-8.
+    charset = "; charset=utf-8" if _is_utf8(data) else ""
+    response = HttpResponse(data, content_type=f"text/markdown{charset}")
+    response["Content-Disposition"] = content_disposition(
+        f"{stem}-{spec.file_name}", f"plan-{plan.pk}-spec.md"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @require_http_methods(["GET", "POST"])

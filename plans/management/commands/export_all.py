@@ -1,4 +1,5 @@
-"""Write every plan as a Markdown file: a backup people can read, that import_plan restores.
+"""Write every plan as a fix folder (plan.md, and the spec.md it came with): a backup
+people can read, that `import_plan DIR` restores.
 
 One plan that cannot be read or written never stops the backup: every other plan is
 written, each one that was not is named on stderr, and the command fails at the end.
@@ -11,15 +12,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from plans.downloads import download_filename
+from plans.imports import PLAN_FILE, SPEC_FILE
 from plans.markdown.export import render_plan
 from plans.markdown.store import document_from_plan, plans_with_children
-from plans.models import Plan
+from plans.models import Plan, PlanSpec
 
 CHUNK = 100
 
 
 class Command(BaseCommand):
-    help = "Write every plan to DIR as <id>-<issue>-<fix name>.md (restore: import_plan DIR/*.md)."
+    help = (
+        "Write every plan to DIR as a fix folder <id>-<issue>-<fix name>/ holding plan.md and "
+        "the plan's spec.md, if it has one (restore: import_plan DIR)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("directory", type=Path)
@@ -65,21 +70,36 @@ def _chunks():
 
 
 def _read(pks: list[int]) -> dict[int, Plan]:
-    """The plans with every child, in nine queries however many.
+    """The plans with every child, in ten queries however many (a spec is read when written).
 
     Each read is its own transaction or savepoint: on PostgreSQL a failed query would
     otherwise poison the enclosing transaction and every read after it.
     """
     with transaction.atomic():
-        return {plan.pk: plan for plan in plans_with_children().filter(pk__in=pks)}
+        plans = {plan.pk: plan for plan in plans_with_children().filter(pk__in=pks)}
+        with_spec = set(PlanSpec.objects.filter(plan__in=pks).values_list("plan_id", flat=True))
+    for pk, plan in plans.items():
+        plan.has_spec = pk in with_spec
+    return plans
 
 
 def _write(plan: Plan, directory: Path) -> None:
-    name = f"{plan.pk:06d}-{download_filename(plan.issue_id, plan.fix_name, plan.pk)}"
-    path = directory / name
-    partial = path.with_suffix(".md.partial")
+    stem = download_filename(plan.issue_id, plan.fix_name, plan.pk).removesuffix(".md")
+    folder = directory / f"{plan.pk:06d}-{stem}"
+    folder.mkdir(exist_ok=True)
+    _replace(folder / PLAN_FILE, render_plan(document_from_plan(plan)).encode())
+    if plan.has_spec:
+        with transaction.atomic():
+            spec = PlanSpec.objects.filter(plan=plan).values_list("data", flat=True).first()
+        if spec is not None:
+            _replace(folder / SPEC_FILE, bytes(spec))
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write the file whole or not at all: a backup never holds half a plan."""
+    partial = path.with_name(path.name + ".partial")
     try:
-        partial.write_text(render_plan(document_from_plan(plan)), encoding="utf-8")
+        partial.write_bytes(data)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

@@ -3,20 +3,26 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.imports import check_import
-from plans.limits import MAX_IMPORT_BYTES
+from plans.imports import PLAN_FILE, SPEC_FILE, check_import, check_spec, fix_folders
+from plans.limits import MAX_IMPORT_BYTES, SPEC_BYTES
 from plans.markdown import PlanFormatError, import_plan
 from plans.markdown.summary import summary
 
 
 class Command(BaseCommand):
     help = (
-        "Create one plan per Markdown file. A file that is not a valid plan is refused "
-        "with the line at fault, and nothing of it is saved; the other files still import."
+        "Create one plan per Markdown file, or per fix folder (plan.md, with its spec.md kept "
+        "as it is) for a folder that is one or holds them. A file that is not a valid plan is "
+        "refused with the line at fault, and nothing of it is saved; the others still import."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", help="plan.md files to import")
+        parser.add_argument(
+            "paths",
+            nargs="+",
+            metavar="FILE_OR_DIR",
+            help="plan.md files, fix folders, or folders of fix folders (docs/fixes)",
+        )
         parser.add_argument(
             "--dry-run",
             action="store_true",
@@ -26,45 +32,73 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(self, *args, files, dry_run=False, **options):
-        failed = 0
-        for name in files:
-            try:
-                size = Path(name).stat().st_size
-                if size > MAX_IMPORT_BYTES:
-                    failed += self._fail(
-                        name, f"{size} bytes; a plan file may be at most {MAX_IMPORT_BYTES} bytes"
-                    )
-                    continue
-                data = Path(name).read_bytes()
-            except OSError as error:
-                failed += self._fail(name, error.strerror or str(error))
+    def handle(self, *args, paths, dry_run=False, **options):
+        every_line = options["verbosity"] >= 2
+        failed = tried = 0
+        for name in paths:
+            path = Path(name)
+            if not path.is_dir():
+                tried += 1
+                failed += self._import(name, path, None, dry_run, every_line)
                 continue
-            try:
-                if dry_run:
-                    self._dry_run(name, data, every_line=options["verbosity"] >= 2)
-                    continue
-                plan, warnings = import_plan(data)
-            except PlanFormatError as error:
-                failed += self._fail(name, *str(error).splitlines())
-                continue
-            except ValidationError as error:
-                failed += self._fail(name, "; ".join(error.messages))
-                continue
-            self.stdout.write(self.style.SUCCESS(f"Created plan {plan.pk}: {plan} ({name})"))
-            for warning in warnings:
-                self.stdout.write(f"  note: {warning}")
+            folders, others = fix_folders(path)
+            for other in others:
+                self.stdout.write(f"{other}: no {PLAN_FILE} in it; skipped")
+            if not folders:
+                tried += 1
+                failed += self._fail(
+                    name,
+                    f"no {PLAN_FILE} in this folder or in any folder in it; expected a fix "
+                    f"folder ({PLAN_FILE} beside {SPEC_FILE}) or a folder of them",
+                )
+            for folder in folders:
+                tried += 1
+                spec = folder / SPEC_FILE
+                spec = spec if spec.is_file() else None
+                failed += self._import(str(folder), folder / PLAN_FILE, spec, dry_run, every_line)
         if failed:
             verb = "would not import" if dry_run else "were not imported"
-            raise CommandError(f"{failed} of {len(files)} file(s) {verb}.")
+            raise CommandError(f"{failed} of {tried} plan(s) {verb}.")
 
-    def _dry_run(self, name: str, data: bytes, *, every_line: bool) -> None:
-        """Everything the import would do, in a transaction rolled back: the same checks,
-        the same refusals, nothing written."""
-        result = check_import(data)
-        self.stdout.write(self.style.SUCCESS(f"{name}: would create this plan (dry run)"))
-        for line in summary(result, every_line=every_line):
-            self.stdout.write(f"  {line}")
+    def _import(self, name, path: Path, spec_path, dry_run: bool, every_line: bool) -> int:
+        """Import one plan (or say what it would create); 1 if it fails, else 0."""
+        try:
+            data = self._read(path, MAX_IMPORT_BYTES)
+        except (OSError, ValueError) as error:
+            return self._fail(name, getattr(error, "strerror", None) or str(error))
+        spec = None
+        if spec_path is not None:
+            try:
+                spec = self._read(spec_path, SPEC_BYTES)
+                check_spec(spec)
+            except (OSError, ValueError) as error:
+                reason = getattr(error, "strerror", None) or str(error)
+                return self._fail(name, f"{SPEC_FILE}: {reason}; nothing of this folder imported")
+        try:
+            if dry_run:
+                result = check_import(data, spec=spec)
+                self.stdout.write(self.style.SUCCESS(f"{name}: would create this plan (dry run)"))
+                for line in summary(result, every_line=every_line):
+                    self.stdout.write(f"  {line}")
+                if spec is not None:
+                    self.stdout.write(f"  {SPEC_FILE}: kept as it is ({len(spec)} bytes)")
+                return 0
+            plan, warnings = import_plan(data, spec=spec)
+        except PlanFormatError as error:
+            return self._fail(name, *str(error).splitlines())
+        except ValidationError as error:
+            return self._fail(name, "; ".join(error.messages))
+        kept = f", with its {SPEC_FILE}" if spec is not None else ""
+        self.stdout.write(self.style.SUCCESS(f"Created plan {plan.pk}: {plan} ({name}{kept})"))
+        for warning in warnings:
+            self.stdout.write(f"  note: {warning}")
+        return 0
+
+    def _read(self, path: Path, limit: int) -> bytes:
+        size = path.stat().st_size
+        if size > limit:
+            raise ValueError(f"{size} bytes; a {path.name} may be at most {limit} bytes")
+        return path.read_bytes()
 
     def _fail(self, name: str, *messages: str) -> int:
         for message in messages:
