@@ -181,7 +181,7 @@ def test_import_dry_run_says_where_each_line_went_when_asked(capsys):
     call_command("import_plan", "--dry-run", "-v", "2", str(path))
 
     out = capsys.readouterr().out
-    assert "  line 1 -> Header: Fix name\n" in out
+    assert "  line 1 -> Header: Fix name and Issue\n" in out
     assert "  lines 21-22 -> Step 1: tasks\n" in out
     assert "  lines 13-15 -> Notes\n" in out
     assert not Plan.objects.exists()

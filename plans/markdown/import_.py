@@ -276,13 +276,11 @@ class _Importer:
         title = lines[title_index]
         heading = HEADING_RE.match(title.text)
         if heading and len(heading[1]) == 1:
-            self.went[title.number] = "Header: Fix name"
             self._title(title.number, title.text[len(heading[1]) :].strip())
             body = lines[title_index + 1 :]
         elif PLAIN_TITLE_RE.match(title.text) and _alone(lines, title_index):
             # A first line of its own, in words, is the title of a file written without one.
             self.warnings.append(f"line {title.number}: the first line was read as the title")
-            self.went[title.number] = "Header: Fix name"
             self._title(title.number, title.text.strip())
             body = lines[title_index + 1 :]
         else:
@@ -300,6 +298,7 @@ class _Importer:
         self._parse_header(header)
         if not self.doc.issue_id and self.title_id:
             self.doc.issue_id = self.title_id
+            self.went[title.number] += " and Issue"
         seen: set[str] = set()
         parsers = {
             fmt.SECTION_OVERVIEW: self._parse_overview,
@@ -429,6 +428,7 @@ class _Importer:
         elif match := ISSUE_ID_RE.search(text):
             self.title_id = match[0]
         self.doc.fix_name = self._checked(Plan, "fix_name", _value(text), line)
+        self.went[line] = "Header: Fix name"
 
     def _parse_header(self, lines: list[Line]) -> None:
         handlers = {
