@@ -106,15 +106,17 @@ def test_extra_sections_rows_and_text_are_kept_in_notes():
     assert len(doc.metrics) == 4
     assert plan.revert_commit == "9e8d7c6"
     assert plan.deploy_command == "kubectl rollout undo deploy/webhooks"
-    # Text outside the template survives, in Notes, and the command says so.
-    assert doc.notes.startswith("Backoff base is 2 s.\n\n## Lessons\n\nLoad-test retry paths too.")
-    for kept in [
+    # Text outside the template survives, in Notes, in the file's order with the Notes
+    # section's own text, and the command says so.
+    kept = [
         "**Slack thread:** https://chat.example.com/t/123",
         "## Impact\n\nAbout 40 partners got up to 300 requests per minute.",
         "Remember to tell the partner team before deploying.",
         "### Dashboards\n\n- https://grafana.example.com/d/webhooks",
-    ]:
-        assert kept in doc.notes
+        "Backoff base is 2 s.\n\n## Lessons\n\nLoad-test retry paths too.",
+    ]
+    places = [doc.notes.find(text) for text in kept]
+    assert -1 not in places and places == sorted(places), places
     assert any("line 9:" in w and "Header" in w for w in warnings)
     assert any("line 15:" in w and "## Impact" in w for w in warnings)
     assert any("Dashboards" in w for w in warnings)

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from plans.markdown import format as fmt
 from plans.markdown import parse_plan, render_plan
 from plans.markdown import words as words_module
+from plans.markdown.encoding import decode
 from plans.models import PhaseStatus, Plan, Priority, Status, Step
 from tests.conftest import CORPUS, GOLDEN
 
@@ -72,7 +73,7 @@ def test_each_document_imports_with_its_checkboxes_and_every_line(path: Path):
     doc = parse_plan(data).document  # raises if refused
     exported = render_plan(doc)
 
-    lines = [line for line in data.decode("cp1252" if b"\x93" in data else "utf-8").splitlines()]
+    lines = decode(data)[0].splitlines()
     boxes = sum(1 for line in lines if CHECKBOX_LINE.match(line))
     assert checkboxes(doc) >= 0.95 * boxes, (checkboxes(doc), boxes)
     missing = [
@@ -91,7 +92,7 @@ def test_the_import_says_where_each_line_went_and_it_is_there(path: Path):
     data = path.read_bytes()
     result = parse_plan(data)
     exported = render_plan(result.document)
-    lines = data.decode("cp1252" if b"\x93" in data else "utf-8").splitlines()
+    lines = decode(data)[0].splitlines()
 
     assert set(result.lines) == {n for n, line in enumerate(lines, 1) if line.strip()}
     wrong = []
@@ -197,3 +198,77 @@ def test_import_dry_run_refuses_what_the_import_would(tmp_path, capsys):
 
     assert "issue id is 101 characters" in capsys.readouterr().err
     assert not Plan.objects.exists()
+
+
+def test_phases_under_a_heading_of_their_own_are_steps():
+    doc = parse_plan((SHAPES / "cve-remediation-image-library.md").read_bytes()).document
+
+    assert [(s.title, s.timeline) for s in doc.steps] == [
+        ("Contain", "2 hours"),
+        ("Patch", "1 day"),
+        ("Verify and hunt", "4 hours"),
+        ("Close out", ""),
+    ]
+    assert "## Remediation Phases" in doc.notes  # the heading over them, kept
+
+
+def test_checklists_under_headings_of_the_files_own_are_steps_after_the_others():
+    text = (
+        "# Purge the CDN\n\n## To do\n\n- [ ] Announce\n\n"
+        "## Order of work for Thursday\n\n1. [x] Drain edge\n2. [ ] Purge\n\n"
+        "## Root cause\n\n- A list, no boxes: notes\n"
+    )
+    doc = parse_plan(text).document
+
+    assert [(s.title, [t.text for t in s.tasks]) for s in doc.steps] == [
+        ("To do", ["Announce"]),
+        ("Order of work for Thursday", ["Drain edge", "Purge"]),
+    ]
+    assert "## Root cause\n\n- A list, no boxes: notes" in doc.notes
+
+
+def test_a_file_line_with_words_beside_its_path_is_one_file_and_keeps_the_words():
+    text = (
+        "# X\n\n## Steps\n\n### Step 1: Reverse\n\n"
+        "Code Location: `migrations/0087.py` (the `reverse_sql` block)\n\n"
+        "**Files:**\n- `a.py` — why it changes\n- `b.py`, `c.py`\n"
+    )
+    doc = parse_plan(text).document
+
+    assert doc.steps[0].files == ["migrations/0087.py", "a.py", "b.py", "c.py"]
+    assert "(the `reverse_sql` block)" in doc.notes and "why it changes" in doc.notes
+
+
+def test_a_title_id_stays_in_the_name_when_the_header_names_another_issue():
+    text = (
+        "# PLAT-2291 Remediation: CDN caches pages\n\nChange ID: CHG-20418\n\n## Steps\n\n- [ ] a\n"
+    )
+    doc = parse_plan(text).document
+
+    assert (doc.issue_id, doc.fix_name) == ("CHG-20418", "PLAT-2291 Remediation: CDN caches pages")
+    assert parse_plan("# 🚨 OPS-7781: Flag flips\n\n- [ ] a\n").document.issue_id == "OPS-7781"
+
+
+def test_review_checklists_stakeholder_tables_and_postmortem_timelines_find_their_place():
+    text = (
+        "# X\n\n**Date:** 2026-02-19\n\n## Steps\n\n- [ ] a\n\n"
+        "## Communication\n\n| Audience | Channel | When |\n|---|---|---|\n"
+        "| Support | Slack | Hourly |\n\n"
+        "## Timeline\n\n| Time (UTC) | Event |\n|---|---|\n| 14:01 | Change merged |\n\n"
+        "## Post-Implementation Review\n\n- [ ] Review alerts\n"
+    )
+    doc = parse_plan(text).document
+
+    assert [(s.stakeholder, s.update_method, s.when) for s in doc.stakeholders] == [
+        ("Support", "Slack", "Hourly")
+    ]
+    assert [(str(e.logged_at), e.update) for e in doc.log] == [
+        ("2026-02-19 14:01:00+00:00", "Change merged")
+    ]
+    assert [item.text for item in doc.post_mortem] == ["Review alerts"]
+
+
+def test_a_step_title_ending_in_nights_gives_its_timeline():
+    doc = parse_plan("# X\n\n## Steps\n\n### Step 1: Parallel run (3 nights)\n\n- [ ] a\n").document
+
+    assert (doc.steps[0].title, doc.steps[0].timeline) == ("Parallel run", "3 nights")

@@ -94,7 +94,8 @@ SUBSECTION_NAMES = {
     },
     SUBSECTION_POST_MORTEM: {
         "post mortem", "postmortem", "retrospective", "follow ups", "follow up",
-        "lessons learned", "post incident review",
+        "lessons learned", "post incident review", "post implementation review", "pir",
+        "post incident actions", "follow up actions", "retro",
     },
 }  # fmt: skip
 SECTION_BY_KEY = {key: name for name, keys in SECTION_NAMES.items() for key in keys}

@@ -90,7 +90,7 @@ STEP_LABELS = {
 # How long a step takes, written after its title: "Add a timeout (5 minutes)".
 TIME_SUFFIX_RE = re.compile(
     r"\s*\((?P<time>~?\s*\d+(?:[.,]\d+)?\s*(?:-\s*\d+\s*)?"
-    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?))\)\s*$",
+    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|nights?|w|weeks?))\)\s*$",
     re.IGNORECASE,
 )
 
@@ -128,7 +128,7 @@ PLAIN_LABEL_RE = re.compile(r"^(?P<name>[A-Za-z][A-Za-z /-]{0,30}):\s+(?P<value>
 ISSUE_ID_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
 # A title that leads with its id: "INC-2041: Checkout times out", "[PAY-12] Refunds fail".
 TITLE_ID_RE = re.compile(
-    r"^\[?(?P<id>[A-Z][A-Z0-9]{1,9}-\d+)\]?\s*[:\-\u2013\u2014]?\s+(?P<rest>.*)$"
+    r"^[^\w\[]*\[?(?P<id>[A-Z][A-Z0-9]{1,9}-\d+)\]?\s*[:\-\u2013\u2014]?\s+(?P<rest>.*)$"
 )
 SPEC_RE = re.compile(r"^\[(?P<title>[^\]]*)\]\((?P<link>[^)]*)\)$")
 ROLLBACK_ITEM_RE = re.compile(r"^\*\*(?P<name>[^*]+?):\*\*\s*(?P<value>.*)$")
@@ -184,6 +184,17 @@ class _Section:
 def _alone(lines: list[Line], index: int) -> bool:
     """Whether the line at `index` is a paragraph of its own: a blank line or the end next."""
     return index + 1 >= len(lines) or not lines[index + 1].text.strip()
+
+
+def _holds_steps(section: _Section) -> str:
+    """Whether a section of the file's own holds steps: "headings" ("### Phase 1"), "tasks"
+    (a checklist), or ""."""
+    blocks = parse_blocks(section.lines)
+    if any(block.kind == "heading" and STEP_RE.match(block.text) for block in blocks):
+        return "headings"
+    if any(block.kind == "list" and _checks(block) for block in blocks):
+        return "tasks"
+    return ""
 
 
 def _checks(block: Block) -> bool:
@@ -244,12 +255,14 @@ class _Importer:
         # Every reason to refuse the file, so that one import reports them all.
         self.problems: list[tuple[int, str]] = []
         self.over: set[limits.Limit] = set()
-        self.kept: list[str] = []
+        # Text for Notes, by the line it came from: put there in the file's order.
+        self.kept: list[tuple[int, str]] = []
         self.tasks = 0
         # Where a refusal of the notes points: their section, or the first line.
         self.notes_line = 1
         # An issue id read from the title, for a file with no Issue line.
         self.title_id = ""
+        self.title_text = ""
         self.header_fields = 0
         self.placed: list[tuple[int, str, str]] = []
         # Where each line went (see ImportResult.lines), and the lines whose words are
@@ -296,9 +309,12 @@ class _Importer:
             sections = [_Section(name, header[0].number, header, fmt.SECTION_STEPS)]
             header = []
         self._parse_header(header)
-        if not self.doc.issue_id and self.title_id:
+        if self.title_id and not self.doc.issue_id:
             self.doc.issue_id = self.title_id
             self.went[title.number] += " and Issue"
+        elif self.title_id and self.doc.issue_id != self.title_id:
+            # The header names another issue (a change id): the title's id stays in the name.
+            self.doc.fix_name = self._checked(Plan, "fix_name", self.title_text, title.number)
         seen: set[str] = set()
         parsers = {
             fmt.SECTION_OVERVIEW: self._parse_overview,
@@ -314,9 +330,27 @@ class _Importer:
         for section in sections:
             parser = parsers.get(section.key)
             went = section.key if section.key not in seen and section.key else fmt.SECTION_NOTES
-            self.placed.append((section.line, section.title, went))
             numbers = [section.line, *(line.number for line in section.lines)]
-            if section.key in fmt.SUBSECTION_NAMES and section.key not in seen:
+            # Steps in a section of their own ("## Remediation Phases" over "### Phase 1"),
+            # a checklist under a heading of the file's own ("## Order of work"), or a second
+            # steps section: more steps, after those read so far.
+            more_steps = section.key == fmt.SECTION_STEPS and section.key in seen
+            if not section.key and (kind := _holds_steps(section)):
+                more_steps = True
+                if kind == "headings":
+                    self._keep(
+                        section.line,
+                        fmt.SECTION_STEPS,
+                        f"## {section.title}",
+                        "is a heading over steps; the steps under it were read",
+                    )
+            if more_steps:
+                went = fmt.SECTION_STEPS
+            self.placed.append((section.line, section.title, went))
+            if more_steps:
+                seen.add(fmt.SECTION_STEPS)
+                self._parse_steps(section)
+            elif section.key in fmt.SUBSECTION_NAMES and section.key not in seen:
                 # A subsection of the template written as a section of its own.
                 seen.add(section.key)
                 self._parse_subsection(section.key, section.title, parse_blocks(section.lines))
@@ -421,6 +455,7 @@ class _Importer:
     def _title(self, line: int, text: str) -> None:
         """The fix name from the title, and an issue id if the title leads with one."""
         prefix = fmt.TITLE_PREFIX.removeprefix("# ").rstrip()
+        self.title_text = _value(text)
         if text.casefold().startswith(prefix.casefold()):
             text = text[len(prefix) :].strip()
         elif match := TITLE_ID_RE.match(text):
@@ -555,16 +590,18 @@ class _Importer:
         ):
             # A list of tasks with no steps ("## Action Items"): one step, named by its section.
             blocks = [Block("heading", section.line, level=3, text=section.title), *blocks]
+        before = len(self.doc.steps)  # read from an earlier section of steps
         for block in [*blocks, None]:
             if block is None or starts_step(block):
-                if heading is not None and self._limit(len(steps) + 1, limits.STEPS, heading.line):
-                    steps.append(self._step(heading, step_blocks, len(steps) + 1))
+                number = before + len(steps) + 1
+                if heading is not None and self._limit(number, limits.STEPS, heading.line):
+                    steps.append(self._step(heading, step_blocks, number))
                 heading, step_blocks = block, []
             elif heading is None:
                 self._keep(block.line, fmt.SECTION_STEPS, block.raw, "is outside any step")
             else:
                 step_blocks.append(block)
-        self.doc.steps = steps
+        self.doc.steps += steps
 
     def _step(self, heading: Block, blocks: list[Block], number: int) -> StepData:
         blocks = _plain_labels(blocks, STEP_LABELS)
@@ -599,7 +636,7 @@ class _Importer:
             if block.kind == "list" and (label == "files" or (not label and _files(block))):
                 # A second list of files, or of tasks, in one step adds to the first.
                 for item in block.items:
-                    self._add_file(step, _strip_code(item.text), item.number)
+                    self._add_files(step, _item_text(item.text), item.number, item.text, where)
                 place = "files"
             elif block.kind == "list" and (label == "tasks" or (not label and _checks(block))):
                 step.tasks += self._checklist(
@@ -623,8 +660,7 @@ class _Importer:
             elif name == "timeline":
                 step.timeline = self._checked(Step, "timeline", block.value.strip(), block.line)
             elif name == "files" and block.value.strip():
-                for path in re.findall(r"`([^`]+)`", block.value) or [block.value.strip()]:
-                    self._add_file(step, path, block.line)
+                self._add_files(step, block.value.strip(), block.line, block.raw, where)
             elif name:
                 if block.value.strip():
                     self._keep(block.line, where, block.raw, "has text after its label")
@@ -634,9 +670,22 @@ class _Importer:
             self._went(_block_lines(block), f"Step {number}: {place}" if place else where)
         return step
 
-    def _add_file(self, step: StepData, path: str, line: int) -> None:
-        if self._limit(len(step.files) + 1, limits.FILES_PER_STEP, line):
-            step.files.append(self._checked(StepFile, "path", path, line))
+    def _add_files(self, step: StepData, text: str, line: int, raw: str, where: str) -> None:
+        """The file paths of a line: its code spans (`a.py`, `b.py`), or the line as written.
+
+        Words beside a path (`a.py` (the reverse_sql block)) say something about it, not
+        another file: the first span is the path, and the line is also kept in Notes."""
+        whole = fmt.read_code_span(text)
+        paths = [whole] if whole is not None else re.findall(r"`([^`]+)`", text)
+        words_beside = whole is None and re.sub(r"`[^`]+`|\band\b|[\s,;&]", "", text)
+        if not paths:
+            paths = [text]
+        elif words_beside:
+            paths = paths[:1]
+            self._keep(line, where, raw, "has words beside its file path", also=True)
+        for path in paths:
+            if self._limit(len(step.files) + 1, limits.FILES_PER_STEP, line):
+                step.files.append(self._checked(StepFile, "path", path, line))
 
     def _parse_rollback(self, section: _Section) -> None:
         doc = self.doc
@@ -698,8 +747,14 @@ class _Importer:
     def _parse_communication(self, section: _Section) -> None:
         for title, line, blocks in self._subsections(section):
             key = fmt.SUBSECTION_BY_KEY.get(fmt.section_key(title))
+            if not title and any(block.kind == "table" for block in blocks):
+                # A table right under Communication is who hears what, and when.
+                key = fmt.SUBSECTION_STAKEHOLDERS
+            elif not title and any(block.kind == "list" and _checks(block) for block in blocks):
+                # A checklist right under it is what to do after the incident.
+                key = fmt.SUBSECTION_POST_MORTEM
             if key in (fmt.SUBSECTION_STAKEHOLDERS, fmt.SUBSECTION_POST_MORTEM):
-                self._parse_subsection(key, title, blocks)
+                self._parse_subsection(key, title or section.title, blocks)
                 self._went([line, *(n for b in blocks for n in _block_lines(b))], key)
             else:
                 self._keep_blocks(blocks, fmt.SECTION_COMMUNICATION, title, line)
@@ -722,8 +777,19 @@ class _Importer:
             ]
 
     def _parse_timeline(self, section: _Section) -> None:
+        blocks = parse_blocks(section.lines)
+        table = next((block for block in blocks if block.kind == "table"), None)
+        names = {words.words_of(cell) for cell in _cells(table.items[0].text)} if table else set()
+        if not names & fmt.COLUMN_NAMES["Phase"] and {"Time", "Update"} <= {
+            column for column in fmt.LOG_COLUMNS if names & fmt.COLUMN_NAMES[column]
+        }:
+            # A timeline of what happened when (a postmortem's "Time | Event") is a log.
+            self._parse_log(section)
+            self.placed[-1] = (section.line, section.title, fmt.SECTION_LOG)
+            self._went([section.line, *(line.number for line in section.lines)], fmt.SECTION_LOG)
+            return
         rows = self._table_blocks(
-            parse_blocks(section.lines),
+            blocks,
             fmt.SECTION_TIMELINE,
             fmt.TIMELINE_COLUMNS,
             limits.TABLE_ROWS,
@@ -759,6 +825,9 @@ class _Importer:
             logged_at = self._log_time(line, when)
             if logged_at is None:
                 self._keep(line, fmt.SECTION_LOG, row, "has a time FixTracker cannot read")
+                continue
+            # A postmortem's timeline and a progress log both fill the log: count them all.
+            if not self._limit(len(self.doc.log) + 1, limits.LOG_ENTRIES, line):
                 continue
             self.doc.log.append(
                 LogRow(
@@ -1067,7 +1136,7 @@ class _Importer:
             self.went.update(dict.fromkeys(numbers, fmt.SECTION_NOTES))
         # A whole section keeps its own heading; a piece of one is labelled with its place.
         heading = where if where.startswith("## ") else f"**{where}:**"
-        self.kept.append(f"{heading}\n\n{text}".rstrip())
+        self.kept.append((line, f"{heading}\n\n{text}".rstrip()))
 
     def _keep_blocks(self, blocks: list[Block], where: str, title: str, line: int) -> None:
         body = "\n\n".join(block.raw for block in blocks)
@@ -1075,14 +1144,16 @@ class _Importer:
         self.warnings.append(
             f"line {line}: '{heading}' under {where} is not part of the template; kept in Notes"
         )
-        self.kept.append(f"**{where}:**\n\n{heading}\n\n{body}".rstrip())
+        self.kept.append((line, f"**{where}:**\n\n{heading}\n\n{body}".rstrip()))
         numbers = [line] if title else []
         numbers += [n for block in blocks for n in _block_lines(block)]
         self.went.update(dict.fromkeys(numbers, fmt.SECTION_NOTES))
 
     def _append_kept_to_notes(self) -> None:
         if self.kept:
-            self.doc.notes = "\n\n".join(part for part in [self.doc.notes, *self.kept] if part)
+            # The Notes section's own text sits at its heading, among the rest in file order.
+            parts = sorted([(self.notes_line, self.doc.notes), *self.kept], key=lambda p: p[0])
+            self.doc.notes = "\n\n".join(text for _line, text in parts if text)
 
 
 def _item_text(line: str) -> str:
@@ -1124,13 +1195,6 @@ def _holds_placeholder(field: models.Field, value: str) -> bool:
 
 def _raw(lines: list[Line]) -> str:
     return "\n".join(line.text for line in lines).strip("\n")
-
-
-def _strip_code(text: str) -> str:
-    """A file path of a list item: the text of its code span, or the item as written."""
-    text = _item_text(text)
-    code = fmt.read_code_span(text)
-    return text if code is None else code
 
 
 def _code_or_word(text: str) -> str | None:
