@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from plans.defaults import template_document
 from plans.markdown import create_plan, export_plan, import_plan
+from plans.markdown import format as fmt
 from plans.markdown.document import (
     CheckItem,
     LogRow,
@@ -126,3 +127,26 @@ def test_whatever_is_stored_downloads_and_uploads_as_the_same_plan(doc):
     again, _warnings = import_plan(text)
 
     assert export_plan(again.pk) == text
+
+
+@pytest.mark.parametrize(
+    ("title", "link", "written"),
+    [
+        ("spec.md", "spec.md", "[spec.md](spec.md)"),
+        ("Race", "https://w.org/Race_(computing)", "[Race](<https://w.org/Race_(computing)>)"),
+        ("](", "](", "[\\](](<](>)"),
+        ("a [draft]", "./specs/my spec.md", "[a \\[draft\\]](<./specs/my spec.md>)"),
+        ("x", "<a\\b>", "[x](<\\<a\\\\b\\>>)"),
+    ],
+)
+def test_a_spec_link_is_written_so_it_reads_back_exactly(title, link, written):
+    assert fmt.spec_link(title, link) == written
+    assert fmt.read_spec_link(written) == (title, link)
+
+
+def test_a_spec_link_as_people_write_it_with_parentheses_in_the_url():
+    text = "# X\n\n**Spec:** [Race](https://w.org/Race_(computing))\n\n## Steps\n\n- [ ] a\n"
+
+    doc = parse_plan(text).document
+
+    assert (doc.spec_title, doc.spec_link) == ("Race", "https://w.org/Race_(computing)")

@@ -61,7 +61,7 @@ def render_plan(doc: PlanDocument) -> str:
 
 def _header(doc: PlanDocument) -> list[str]:
     if doc.spec_title:
-        spec = f"[{doc.spec_title}]({doc.spec_link or doc.spec_title})"
+        spec = fmt.spec_link(doc.spec_title, doc.spec_link or doc.spec_title)
     else:
         spec = doc.spec_link or "[spec.md](spec.md)"
     lines = [

@@ -143,6 +143,37 @@ ANCHORED_TASKS = {
 }
 
 # A code span: a run of backticks, the text, the same run again (CommonMark 6.1).
+# The header's spec link: `[title](destination)`, the destination bare (with balanced
+# parentheses, as people write URLs) or in <angle brackets> (as the exporter writes any
+# destination that holds a space, a parenthesis or an angle bracket); \-escapes anywhere.
+SPEC_LINK_RE = re.compile(
+    r"^\[(?P<title>(?:\\.|[^\\\]])*)\]"
+    r"\((?:<(?P<angled>(?:\\.|[^\\<>])*)>|(?P<bare>(?:\\.|[^\s()<>\\]|\((?:\\.|[^\s()<>\\])*\))*))\)$"
+)
+BARE_DESTINATION_RE = re.compile(r"^[^\s()<>\\]+$")
+
+
+def spec_link(title: str, link: str) -> str:
+    """The Markdown link `read_spec_link` reads back as `(title, link)`."""
+    title = re.sub(r"([\\\[\]])", r"\\\1", title)
+    if not BARE_DESTINATION_RE.match(link):
+        link = "<" + re.sub(r"([\\<>])", r"\\\1", link) + ">"
+    return f"[{title}]({link})"
+
+
+def read_spec_link(text: str) -> tuple[str, str] | None:
+    """(title, link) of a Markdown link as the whole of `text`, or None."""
+    match = SPEC_LINK_RE.match(text)
+    if match is None:
+        return None
+    link = match["angled"] if match["angled"] is not None else match["bare"]
+    return _unescape(match["title"]), _unescape(link)
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+
+
 CODE_SPAN_RE = re.compile(r"^(?P<ticks>`+)(?P<text>.*?)(?P=ticks)$")
 
 

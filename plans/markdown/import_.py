@@ -130,7 +130,6 @@ ISSUE_ID_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
 TITLE_ID_RE = re.compile(
     r"^[^\w\[]*\[?(?P<id>[A-Z][A-Z0-9]{1,9}-\d+)\]?\s*[:\-\u2013\u2014]?\s+(?P<rest>.*)$"
 )
-SPEC_RE = re.compile(r"^\[(?P<title>[^\]]*)\]\((?P<link>[^)]*)\)$")
 ROLLBACK_ITEM_RE = re.compile(r"^\*\*(?P<name>[^*]+?):\*\*\s*(?P<value>.*)$")
 SEPARATOR_CELL_RE = re.compile(r"^:?-+:?$")
 # The four numbered rollback actions: the Plan field each fills, how its value reads, and
@@ -179,6 +178,8 @@ class _Section:
     lines: list[Line]
     # The template's name for it (a section or a subsection), or "" for one of its own.
     key: str = ""
+    # Its heading line as written ("### Root cause"), kept with it when it goes to Notes.
+    heading: str = ""
 
 
 def _alone(lines: list[Line], index: int) -> bool:
@@ -263,6 +264,7 @@ class _Importer:
         # An issue id read from the title, for a file with no Issue line.
         self.title_id = ""
         self.title_text = ""
+        self.spec_read = False
         self.header_fields = 0
         self.placed: list[tuple[int, str, str]] = []
         # Where each line went (see ImportResult.lines), and the lines whose words are
@@ -306,9 +308,13 @@ class _Importer:
         if not sections and any(b.kind == "list" and _checks(b) for b in parse_blocks(header)):
             # A bare list of tasks: one step of them.
             name = self.doc.fix_name or "Tasks"
-            sections = [_Section(name, header[0].number, header, fmt.SECTION_STEPS)]
+            first = next(line.number for line in header if line.text.strip())
+            sections = [_Section(name, first, header, fmt.SECTION_STEPS)]
             header = []
         self._parse_header(header)
+        if not self.spec_read:
+            # No Spec line: none is invented (the export writes the template's own link).
+            self.doc.spec_title = self.doc.spec_link = ""
         if self.title_id and not self.doc.issue_id:
             self.doc.issue_id = self.title_id
             self.went[title.number] += " and Issue"
@@ -341,7 +347,7 @@ class _Importer:
                     self._keep(
                         section.line,
                         fmt.SECTION_STEPS,
-                        f"## {section.title}",
+                        section.heading or f"## {section.title}",
                         "is a heading over steps; the steps under it were read",
                     )
             if more_steps:
@@ -356,7 +362,8 @@ class _Importer:
                 self._parse_subsection(section.key, section.title, parse_blocks(section.lines))
             elif parser is None or section.key in seen:
                 why = "appears twice" if section.key in seen else "is not part of the template"
-                self._keep(section.line, f"## {section.title}", _raw(section.lines), why, numbers)
+                heading = section.heading or f"## {section.title}"
+                self._keep(section.line, heading, _raw(section.lines), why, numbers)
             else:
                 seen.add(section.key)
                 parser(section)
@@ -371,6 +378,8 @@ class _Importer:
             for key in (fmt.SUBSECTION_STAKEHOLDERS, fmt.SUBSECTION_POST_MORTEM)
             if key in seen
         }
+        if self.doc.log:
+            seen.add(fmt.SECTION_LOG)  # read from a postmortem's timeline
         missing = [title for title in fmt.SECTIONS if title not in seen]
         if fmt.SECTION_ROLLBACK in missing:
             # The template's own rollback text is an example, not this plan's rollback.
@@ -445,7 +454,7 @@ class _Importer:
                     sections[-1].lines.append(Line(line.number, f"### {title}"))
                     continue
                 else:
-                    sections.append(_Section(title, line.number, [], key))
+                    sections.append(_Section(title, line.number, [], key, line.text.strip()))
                     continue
             (sections[-1].lines if sections else header).append(line)
         return header, sections
@@ -495,8 +504,8 @@ class _Importer:
 
     def _header_spec(self, block: Block) -> None:
         value = block.value.strip()
-        match = SPEC_RE.match(value)
-        title, link = (match["title"], match["link"]) if match else ("", _value(value))
+        title, link = fmt.read_spec_link(value) or ("", _value(value))
+        self.spec_read = True
         self.doc.spec_title = self._checked(Plan, "spec_title", title, block.line)
         self.doc.spec_link = self._checked(Plan, "spec_link", link, block.line)
 
@@ -1135,25 +1144,41 @@ class _Importer:
         else:
             self.went.update(dict.fromkeys(numbers, fmt.SECTION_NOTES))
         # A whole section keeps its own heading; a piece of one is labelled with its place.
-        heading = where if where.startswith("## ") else f"**{where}:**"
-        self.kept.append((line, f"{heading}\n\n{text}".rstrip()))
+        heading = where if where.startswith("#") else f"**{where}:**"
+        self.kept.append((line, heading, text.strip("\n")))
 
     def _keep_blocks(self, blocks: list[Block], where: str, title: str, line: int) -> None:
         body = "\n\n".join(block.raw for block in blocks)
-        heading = f"### {title}" if title else where
-        self.warnings.append(
-            f"line {line}: '{heading}' under {where} is not part of the template; kept in Notes"
-        )
-        self.kept.append((line, f"**{where}:**\n\n{heading}\n\n{body}".rstrip()))
+        if title:
+            self.warnings.append(
+                f"line {line}: '### {title}' under {where} is not part of the template; "
+                "kept in Notes"
+            )
+            body = f"### {title}\n\n{body}"
+        else:
+            self.warnings.append(
+                f"line {line}: text right under {where} is not part of the template; kept in Notes"
+            )
+        self.kept.append((line, f"**{where}:**", body.strip("\n")))
         numbers = [line] if title else []
         numbers += [n for block in blocks for n in _block_lines(block)]
         self.went.update(dict.fromkeys(numbers, fmt.SECTION_NOTES))
 
     def _append_kept_to_notes(self) -> None:
-        if self.kept:
-            # The Notes section's own text sits at its heading, among the rest in file order.
-            parts = sorted([(self.notes_line, self.doc.notes), *self.kept], key=lambda p: p[0])
-            self.doc.notes = "\n\n".join(text for _line, text in parts if text)
+        if not self.kept:
+            return
+        # The Notes section's own text sits at its heading, among the rest in file order;
+        # pieces in a row from one place are under one label.
+        parts = sorted([(self.notes_line, "", self.doc.notes), *self.kept], key=lambda p: p[0])
+        texts: list[str] = []
+        label = None
+        for _line, heading, text in parts:
+            if heading and heading == label and heading.startswith("**"):
+                texts.append(text)
+            else:
+                texts.append(f"{heading}\n\n{text}".strip("\n") if heading else text)
+            label = heading
+        self.doc.notes = "\n\n".join(text for text in texts if text)
 
 
 def _item_text(line: str) -> str:

@@ -32,20 +32,29 @@ def preview(result: ImportResult) -> Preview:
         ("Created", str(doc.created)),
     ]
     counts = [
-        ("Steps", f"{len(doc.steps)}, with {len(tasks)} tasks"),
+        ("Steps", f"{len(doc.steps)}, with {_count(tasks, 'task')}"),
         (
             "Checklists",
-            f"{len(doc.prerequisites)} prerequisites, {len(doc.success_criteria)} success "
-            f"criteria, {len(doc.post_mortem)} post-mortem items",
+            f"{_count(doc.prerequisites, 'prerequisite')}, "
+            f"{_count(doc.success_criteria, 'success criterion', 'success criteria')}, "
+            f"{_count(doc.post_mortem, 'post-mortem item')}",
         ),
-        ("Ticked", f"{sum(box.done for box in boxes)} of {len(boxes)} checkboxes"),
+        (
+            "Ticked",
+            f"{sum(box.done for box in boxes)} of {_count(boxes, 'checkbox', 'checkboxes')}",
+        ),
         (
             "Tables",
-            f"{len(doc.metrics)} metrics, {len(doc.stakeholders)} stakeholder updates, "
-            f"{len(doc.phases)} timeline phases, {len(doc.log)} progress-log entries",
+            f"{_count(doc.metrics, 'metric')}, {_count(doc.stakeholders, 'stakeholder update')}, "
+            f"{_count(doc.phases, 'timeline phase')}, "
+            f"{_count(doc.log, 'progress-log entry', 'progress-log entries')}",
         ),
     ]
     return Preview(header, counts, result.sections, result.line_ranges(), result.warnings)
+
+
+def _count(items: list, one: str, many: str = "") -> str:
+    return f"{len(items)} {one if len(items) == 1 else many or one + 's'}"
 
 
 def summary(result: ImportResult, *, every_line: bool = False) -> list[str]:
