@@ -388,12 +388,15 @@ class ImportForm(LabelsWithoutColons, forms.Form):
     """A Markdown file of one plan, as bytes of at most `MAX_BYTES`; the importer decodes it."""
 
     MAX_BYTES = limits.MAX_IMPORT_BYTES
+    # What the form says above its errors, each of which names a line of the file.
+    not_saved = "Not imported; nothing was saved. Fix these and upload again:"
 
     file = forms.FileField(
         label="Markdown file",
         help_text=(
-            "A plan in the fix-plan template's format "
-            f"(.md, at most {limits.MAX_IMPORT_BYTES // 2**20} MB)."
+            "A fix plan in Markdown: the template's format, or a bug report, remediation plan "
+            "or task list of your own shape; you see what it will create before anything is "
+            f"saved (.md, at most {limits.MAX_IMPORT_BYTES // 2**20} MB)."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".md,.markdown,text/markdown,text/plain"}),
     )

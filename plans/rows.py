@@ -55,6 +55,11 @@ class RowKind:
     checklist_kind: str = ""
     list_template: str = "plans/partials/_checklist.html"
     adder: type[forms.MergingForm] | None = None
+    plural: str = ""
+
+    @property
+    def nouns(self) -> str:
+        return self.plural or f"{self.noun}s"
 
     @property
     def add_form(self) -> type[forms.MergingForm]:
@@ -125,6 +130,7 @@ ROW_KINDS = {
             "success criterion",
             _CHECKLIST,
             ChecklistKind.SUCCESS_CRITERION,
+            plural="success criteria",
         ),
         RowKind(
             "post_mortem",

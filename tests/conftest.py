@@ -101,6 +101,7 @@ def upload_and_import(client, content: bytes, name: str = "plan.md", **kwargs):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client.post("/plans/import/", {"file": SimpleUploadedFile(name, content)})
-    if response.status_code != 200:
+    if response.status_code != 302:
         return response
-    return client.post(f"/plans/import/{response.context['pending'].pk}/", **kwargs)
+    assert client.get(response["Location"]).status_code == 200  # the preview
+    return client.post(response["Location"], **kwargs)

@@ -37,7 +37,7 @@ MATRIX = {
     "plan_import_confirm": (
         # No such preview: the editor is sent back to upload again.
         lambda o: {"pending_id": 999_999},
-        {"POST": (LOGIN, 403, 302, LOGIN)},
+        {"GET": (LOGIN, 403, 302, LOGIN), "POST": (LOGIN, 403, 302, LOGIN)},
     ),
     "plan": (lambda o: {"plan_id": o["plan"].pk}, {"GET": (LOGIN, 200, 200, LOGIN)}),
     "plan_export": (lambda o: {"plan_id": o["plan"].pk}, {"GET": (LOGIN, 200, 200, LOGIN)}),

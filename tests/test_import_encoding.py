@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from plans.markdown import parse_plan
+from plans.markdown import PlanFormatError, parse_plan
 from plans.models import Plan
 from tests.conftest import GOLDEN, upload_and_import
 
@@ -69,3 +69,12 @@ def test_bytes_windows_1252_leaves_undefined_are_read_as_latin_1_and_noted():
     assert "Odd \ufffd byte." in result.document.overview
     assert any("read as Latin-1" in warning for warning in result.warnings)
     assert any("control characters (U+0081)" in warning for warning in result.warnings)
+
+
+def test_a_picture_or_a_document_is_named_for_what_it_is():
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+    with pytest.raises(PlanFormatError, match="line 1: this is a PNG image, not a Markdown"):
+        parse_plan(png)
+    with pytest.raises(PlanFormatError, match="this is a PDF document"):
+        parse_plan(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")

@@ -4,14 +4,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from plans import limits
-from plans.models import Plan
+from plans.models import PendingImport, Plan
 from tests.conftest import CORPUS, GOLDEN, upload_and_import
 
 pytestmark = pytest.mark.django_db
 
 
 def upload(client, content: bytes, name="plan.md"):
-    return client.post("/plans/import/", {"file": SimpleUploadedFile(name, content)})
+    """Upload a file and follow to its preview (or its refusal, on the form)."""
+    return client.post("/plans/import/", {"file": SimpleUploadedFile(name, content)}, follow=True)
 
 
 def test_the_dashboard_links_to_the_import_form(alice):
@@ -68,6 +69,25 @@ def test_import_from_a_preview_needs_its_own_uploader_and_happens_once(
     again = alice.post(f"/plans/import/{pending.pk}/", follow=True)
     assert "That preview has expired or was imported already" in again.content.decode()
     assert Plan.objects.count() == 1
+
+
+def test_the_preview_is_a_page_of_its_own_and_cancel_discards_the_upload(alice):
+    uploaded = alice.post(
+        "/plans/import/",
+        {"file": SimpleUploadedFile("plan.md", (GOLDEN / "filled-plan.md").read_bytes())},
+    )
+    assert uploaded.status_code == 302  # reloading the preview does not upload again
+    preview = alice.get(uploaded["Location"])
+    assert preview.status_code == 200 and "Nothing is saved yet." in preview.content.decode()
+
+    cancelled = alice.post(uploaded["Location"], {"cancel": "1"}, follow=True)
+
+    assert "Nothing was imported from plan.md." in cancelled.content.decode()
+    assert not PendingImport.objects.exists()
+    # An Import pressed in a tab still showing the preview finds nothing to import.
+    late = alice.post(uploaded["Location"], follow=True)
+    assert "That preview has expired or was imported already" in late.content.decode()
+    assert not Plan.objects.exists()
 
 
 def test_it_imports_a_plan_and_lands_on_it(alice):

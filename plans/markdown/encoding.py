@@ -9,9 +9,22 @@ import codecs
 
 from plans.markdown.blocks import PlanFormatError
 
+# The first bytes of files people pick by mistake instead of a plan.
+BINARY_KINDS = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (or a Word or Excel file)",
+    b"\xd0\xcf\x11\xe0": "an old Word or Excel file",
+}
+
 
 def decode(data: bytes) -> tuple[str, list[str]]:
     """The text of `data` and notes on how it was read; PlanFormatError if it is not text."""
+    kind = next((name for magic, name in BINARY_KINDS.items() if data.startswith(magic)), None)
+    if kind is not None:
+        raise PlanFormatError(1, f"this is {kind}, not a Markdown text file; is it the right file?")
     notes = []
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:

@@ -108,7 +108,7 @@ HEADER_NAMES = {
         "spec": ["spec", "specification"],
         "author": [
             "author", "owner", "assignee", "assigned to", "lead", "written by", "prepared by",
-            "driver", "dri",
+            "driver", "dri", "incident commander", "ic", "responder", "on call",
         ],
         "created": ["created", "date", "opened", "reported", "created at", "created on", "started"],
         "priority": ["priority", "severity", "sev", "urgency"],

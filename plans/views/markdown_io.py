@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from plans.downloads import (
     cached_export,
@@ -16,7 +16,7 @@ from plans.downloads import (
 )
 from plans.forms import ImportForm
 from plans.imports import check_import, keep_for_preview, pending_import
-from plans.markdown import PlanFormatError, import_plan
+from plans.markdown import PlanFormatError, import_plan, parse_plan
 from plans.markdown.encoding import decode
 from plans.markdown.summary import preview
 from plans.models import Plan, PlanSpec
@@ -78,35 +78,46 @@ def _is_utf8(data: bytes) -> bool:
 @require_http_methods(["GET", "POST"])
 @editor_required
 def plan_import(request):
-    """Upload a file; a plan that would import is shown as a preview, not yet saved."""
+    """Upload a file; one that would import is kept and its preview shown, nothing saved."""
     if request.method == "GET":
         return render(request, "plans/plan_import.html", {"form": ImportForm()})
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            result = check_import(form.cleaned_data["file"])
+            check_import(form.cleaned_data["file"])
         except PlanFormatError as error:
-            problems = str(error).splitlines()
-            form.add_error("file", "Not imported; nothing was saved. Fix these and upload again:")
-            for problem in problems:
+            # The form says "Not saved" above the field; these say why, each with its line.
+            for problem in str(error).splitlines():
                 form.add_error("file", problem)
         except ValidationError as error:
             form.add_error("file", f"Not imported: {'; '.join(error.messages)}")
         else:
             pending = keep_for_preview(request.user, form.file_name, form.cleaned_data["file"])
-            context = {"pending": pending, "preview": preview(result)}
-            return render(request, "plans/plan_import_preview.html", context)
+            # To a page of its own, so that reloading the preview does not upload again.
+            return redirect("plan_import_confirm", pending_id=pending.pk)
     status = 413 if form.too_large else 422
     return render(request, "plans/plan_import.html", {"form": form}, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @editor_required
 def plan_import_confirm(request, pending_id: int):
-    """Import the file a preview showed, as it was uploaded."""
+    """The preview of an upload (GET); Import it as it was uploaded, or Cancel (POST)."""
     pending = pending_import(request.user, pending_id)
     if pending is None:
         messages.error(request, "That preview has expired or was imported already; upload again.")
+        return redirect("plan_import")
+    if request.method == "GET":
+        try:
+            result = parse_plan(bytes(pending.data))
+        except PlanFormatError as error:  # read the same way when it was uploaded
+            messages.error(request, f"Not imported: {error}")
+            return redirect("plan_import")
+        context = {"pending": pending, "preview": preview(result)}
+        return render(request, "plans/plan_import_preview.html", context)
+    if "cancel" in request.POST:
+        pending.delete()
+        messages.info(request, f"Nothing was imported from {pending.file_name}.")
         return redirect("plan_import")
     try:
         plan, warnings = import_plan(bytes(pending.data))
