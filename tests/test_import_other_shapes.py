@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from plans.markdown import format as fmt
 from plans.markdown import parse_plan, render_plan
 from plans.markdown import words as words_module
+from plans.markdown.blocks import setext_level
 from plans.markdown.encoding import decode
 from plans.models import PhaseStatus, Plan, Priority, Status, Step
 from tests.conftest import CORPUS, GOLDEN
@@ -62,6 +63,15 @@ def content(line: str, previous: str) -> str:
     return line
 
 
+def atx_headings(lines: list[str]) -> list[str]:
+    """The lines, with each underlined (setext) heading written as `# ` or `## `."""
+    out = list(lines)
+    for i in range(len(lines)):
+        if level := setext_level(lines, i):
+            out[i] = "#" * level + " " + lines[i].strip()
+    return out
+
+
 def checkboxes(doc) -> int:
     lists = [doc.prerequisites, doc.success_criteria, doc.post_mortem]
     return sum(map(len, lists)) + sum(len(step.tasks) for step in doc.steps)
@@ -73,7 +83,7 @@ def test_each_document_imports_with_its_checkboxes_and_every_line(path: Path):
     doc = parse_plan(data).document  # raises if refused
     exported = render_plan(doc)
 
-    lines = decode(data)[0].splitlines()
+    lines = atx_headings(decode(data)[0].splitlines())
     boxes = sum(1 for line in lines if CHECKBOX_LINE.match(line))
     assert checkboxes(doc) >= 0.95 * boxes, (checkboxes(doc), boxes)
     missing = [
@@ -92,7 +102,7 @@ def test_the_import_says_where_each_line_went_and_it_is_there(path: Path):
     data = path.read_bytes()
     result = parse_plan(data)
     exported = render_plan(result.document)
-    lines = decode(data)[0].splitlines()
+    lines = atx_headings(decode(data)[0].splitlines())
 
     assert set(result.lines) == {n for n, line in enumerate(lines, 1) if line.strip()}
     wrong = []
@@ -272,3 +282,16 @@ def test_a_step_title_ending_in_nights_gives_its_timeline():
     doc = parse_plan("# X\n\n## Steps\n\n### Step 1: Parallel run (3 nights)\n\n- [ ] a\n").document
 
     assert (doc.steps[0].title, doc.steps[0].timeline) == ("Parallel run", "3 nights")
+
+
+def test_underlined_headings_are_headings():
+    doc = parse_plan((SHAPES / "setext-headings-redis-failover-runbook.md").read_bytes()).document
+
+    assert (doc.fix_name, doc.author) == ("Redis primary failover runbook", "platform-team")
+    assert len(doc.prerequisites) == 2
+    assert [(s.title, len(s.tasks)) for s in doc.steps] == [("Procedure", 5)]
+    assert [m.metric for m in doc.metrics] == ["replication lag", "error rate"]
+    assert "Fail back to the old primary" in doc.notes
+    # A --- under a field, or after a blank line, is still a rule.
+    rules = parse_plan("# X\n\n**Author:** ana\n---\n\n## Steps\n\n- [ ] a\n\n---\n").document
+    assert (rules.author, [t.text for t in rules.steps[0].tasks]) == ("ana", ["a"])

@@ -47,6 +47,7 @@ HOSTILE_LINES = [
     "## Task 2", "#### Step 3", "| a | b |", "|---|---|", "a | b", "--- | ---",
     "- [ ] task", "  - [x] nested", "1. [ ] numbered", "✅ done", "---", "\\## escaped",
     "\\```", "<!-- x", "**Timeline:** soon", "**Tasks:**", "> quote", "",
+    "Progress Log", "Rollback", "Step 2: x", "===", "-", "  ---", "\\---", "----",
 ]  # fmt: skip
 free_line = st.one_of(st.sampled_from(HOSTILE_LINES), one_line)
 free_text = st.lists(free_line, max_size=8).map("\n".join).map(lambda t: t.strip("\n").rstrip())

@@ -16,6 +16,35 @@ LIST_RE = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+(?P<text>.*)$")
 LABEL_RE = re.compile(r"^\*\*(?P<name>[^*]+?)(?::\*\*|\*\*:)\s*(?P<value>.*)$")
 SEPARATOR_ROW_RE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
 RULE_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+# The line under a setext heading: `Title` over `=====` (level 1) or `-----` (level 2).
+UNDERLINE_RE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+
+
+def setext_level(texts: list[str], index: int) -> int:
+    """1 or 2 when `texts[index]` is a heading underlined by the next line, else 0.
+
+    Only a paragraph of one line of words counts (a blank line or nothing above it), so a
+    `---` rule under a header field, a list or a table stays a rule, as people mean it."""
+    if index + 1 >= len(texts) or not (underline := UNDERLINE_RE.match(texts[index + 1])):
+        return 0
+    if index > 0 and texts[index - 1].strip():
+        return 0
+    text = texts[index]
+    stripped = text.strip()
+    if (
+        not stripped
+        or len(text) - len(text.lstrip(" ")) > 3
+        or stripped.startswith((">", "\\", "<", "|"))
+        or HEADING_RE.match(text)
+        or LIST_RE.match(text)
+        or LABEL_RE.match(stripped)
+        or "|" in stripped
+        or fence_opening(text)
+        or RULE_RE.match(text)
+        or UNDERLINE_RE.match(text)
+    ):
+        return 0
+    return 1 if underline[1][0] == "=" else 2
 
 
 class PlanFormatError(ValueError):
@@ -127,7 +156,8 @@ def closes_fence(text: str, fence: str) -> bool:
 def parse_blocks(lines: list[Line]) -> list[Block]:
     blocks: list[Block] = []
     current: Block | None = None
-    closing = fences([line.text for line in lines])
+    texts = [line.text for line in lines]
+    closing = fences(texts)
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -154,7 +184,15 @@ def parse_blocks(lines: list[Line]) -> list[Block]:
             continue
         heading = HEADING_RE.match(text)
         label = LABEL_RE.match(stripped)
-        if heading:
+        level = setext_level(texts, index - 1) if index not in closing else 0
+        if level:
+            current = None
+            underline = lines[index].text
+            blocks.append(
+                Block("heading", line.number, [text, underline], level=level, text=stripped)
+            )
+            index += 1
+        elif heading:
             current = None
             blocks.append(
                 Block("heading", line.number, [text], level=len(heading[1]), text=heading[2])

@@ -2,7 +2,7 @@
 
 import re
 
-from plans.markdown.blocks import fences
+from plans.markdown.blocks import fences, setext_level
 
 TITLE_PREFIX = "# Fix Implementation Plan: "
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -58,7 +58,8 @@ SECTION_NAMES = {
     },
     SECTION_PREREQUISITES: {
         "prerequisites", "pre requisites", "prereqs", "before you start", "preparation",
-        "requirements", "pre checks", "pre flight checks", "preflight",
+        "requirements", "pre checks", "pre flight checks", "preflight", "preconditions",
+        "pre conditions", "before you begin",
     },
     SECTION_STEPS: {
         "implementation steps", "implementation", "implementation plan", "steps", "tasks",
@@ -119,7 +120,7 @@ LOG_AUTHOR_COLUMN = "Author"
 # The names people give the template's table columns; a table's header is matched against
 # its own table's columns only, so "When" is a time in the log and a timing elsewhere.
 COLUMN_NAMES = {
-    "Metric": {"metric", "name", "signal", "indicator"},
+    "Metric": {"metric", "name", "signal", "indicator", "check"},
     "Expected Value": {"expected value", "expected", "target", "normal", "baseline"},
     "Alert Threshold": {"alert threshold", "threshold", "alert", "alert at", "alert when"},
     "Stakeholder": {"stakeholder", "stakeholders", "audience", "who", "team", "group"},
@@ -231,6 +232,8 @@ def fill_variables(text: str, variables: dict[str, str], limit: int) -> str:
 # the same) and read back with one less, so it stays where it was written.
 ESCAPABLE_RE = re.compile(r"^(?P<slashes>\\*)##[ \t]+(?P<title>.*)$")
 FENCE_LIKE_RE = re.compile(r"^(?P<slashes>\\*) {0,3}(?:`{3}|~{3})")
+# A `---` under a line of words makes it a `## ` heading (setext).
+UNDERLINE_LIKE_RE = re.compile(r"^(?P<slashes>\\*)(?P<bare> {0,3}-+[ \t]*)$")
 
 
 def _is_structural(match: re.Match, only_known: bool) -> bool:
@@ -245,6 +248,7 @@ def ends_notes(title: str) -> bool:
 
 def _shift_slashes(text: str, step: int, *, only_known: bool) -> str:
     lines = text.split("\n")
+    written = list(lines)
     # Written text has its own fences; read text has them too, and its escaped openers
     # are not fences, so both directions see the same code blocks.
     in_code = set()
@@ -256,6 +260,14 @@ def _shift_slashes(text: str, step: int, *, only_known: bool) -> str:
         heading = ESCAPABLE_RE.match(line)
         fence = FENCE_LIKE_RE.match(line)
         match = heading if heading and _is_structural(heading, only_known) else fence
+        if (underline := UNDERLINE_LIKE_RE.match(line)) and i > 0:
+            # Escaped on the underline, so the line above it stays the user's words. Whether
+            # the two make a heading is judged on the written text, as the importer sees it:
+            # the lines escaped so far when writing, the lines as read when reading.
+            seen = lines if step > 0 else written
+            above = [seen[i - 2] if i > 1 else "", seen[i - 1], underline["bare"]]
+            if setext_level(above, 1) == 2 and (not only_known or ends_notes(seen[i - 1])):
+                match = underline
         if match and (step > 0 or match["slashes"]):
             lines[i] = line[1:] if step < 0 else "\\" + line
     return "\n".join(lines)

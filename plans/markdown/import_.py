@@ -25,6 +25,7 @@ from plans.markdown.blocks import (
     fence_opening,
     fences,
     parse_blocks,
+    setext_level,
     split_lines,
 )
 from plans.markdown.document import (
@@ -265,6 +266,8 @@ class _Importer:
         self.title_id = ""
         self.title_text = ""
         self.spec_read = False
+        # The underline of each setext heading read as a heading -> its heading's line.
+        self.underlines: dict[int, int] = {}
         self.header_fields = 0
         self.placed: list[tuple[int, str, str]] = []
         # Where each line went (see ImportResult.lines), and the lines whose words are
@@ -293,6 +296,10 @@ class _Importer:
         if heading and len(heading[1]) == 1:
             self._title(title.number, title.text[len(heading[1]) :].strip())
             body = lines[title_index + 1 :]
+        elif setext_level([line.text for line in lines], title_index) == 1:
+            # A title underlined with `===`.
+            self._title(title.number, title.text.strip())
+            body = lines[self._underlined(lines, title_index) + 1 :]
         elif PLAIN_TITLE_RE.match(title.text) and _alone(lines, title_index):
             # A first line of its own, in words, is the title of a file written without one.
             self.warnings.append(f"line {title.number}: the first line was read as the title")
@@ -399,6 +406,8 @@ class _Importer:
             raise PlanFormatError.of(self.problems)
         if not self.doc.log:
             self.doc.log = [LogRow(self.now, "Plan imported")]
+        for underline, heading_line in self.underlines.items():
+            self.went[underline] = self.went.get(heading_line, "")
         also = " (its words also kept in Notes)"
         went = {
             line.number: self.went.get(line.number, "")
@@ -420,27 +429,41 @@ class _Importer:
         """
         header: list[Line] = []
         sections: list[_Section] = []
+        texts = [line.text for line in lines]
         in_code = set()
-        for start, end in fences([line.text for line in lines]).items():
+        for start, end in fences(texts).items():
             in_code.update(range(start, end + 1))
+
+        def heading_at(index: int) -> tuple[int, str, bool] | None:
+            """(level, title, underlined) of a heading starting at `index`, ATX or setext."""
+            if index in in_code:
+                return None
+            if match := HEADING_RE.match(texts[index]):
+                return len(match[1]), match[2].strip(), False
+            if index + 1 not in in_code and (level := setext_level(texts, index)):
+                return level, texts[index].strip(), True
+            return None
+
+        headings = {index: found for index in range(len(lines)) if (found := heading_at(index))}
         # Sections are the file's shallowest headings after the title: `## ` in the template,
         # `### ` in a file whose title is followed only by those.
-        levels = [
-            len(match[1])
-            for index, line in enumerate(lines)
-            if index not in in_code and (match := HEADING_RE.match(line.text))
-        ]
-        top = max(2, min(levels, default=2))
+        top = max(2, min((level for level, _, _ in headings.values()), default=2))
+        underline = None  # the index of a setext heading's underline, read with its heading
         for index, line in enumerate(lines):
+            if index == underline:
+                continue
             current = sections[-1].key if sections else None
             if index not in in_code and fence_opening(line.text):
                 self.warnings.append(
                     f"line {line.number}: a code block opened here is never closed; "
                     "its lines are read as text"
                 )
-            heading = None if index in in_code else HEADING_RE.match(line.text)
-            if heading and len(heading[1]) <= top:
-                level, title = len(heading[1]), heading[2].strip()
+            heading = headings.get(index)
+            if heading and heading[0] <= top:
+                level, title, underlined = heading
+                raw = line.text.strip()
+                if underlined:
+                    raw += "\n" + lines[index + 1].text.strip()
                 key = _section_name(title)
                 free = current in (fmt.SECTION_OVERVIEW, fmt.SECTION_NOTES)
                 in_notes = current == fmt.SECTION_NOTES
@@ -452,12 +475,19 @@ class _Importer:
                             _Section(fmt.SECTION_STEPS, line.number, [], fmt.SECTION_STEPS)
                         )
                     sections[-1].lines.append(Line(line.number, f"### {title}"))
+                    underline = self._underlined(lines, index) if underlined else None
                     continue
                 else:
-                    sections.append(_Section(title, line.number, [], key, line.text.strip()))
+                    sections.append(_Section(title, line.number, [], key, raw))
+                    underline = self._underlined(lines, index) if underlined else None
                     continue
             (sections[-1].lines if sections else header).append(line)
         return header, sections
+
+    def _underlined(self, lines: list[Line], index: int) -> int:
+        """The underline of the setext heading at `index`: it goes where its heading does."""
+        self.underlines[lines[index + 1].number] = lines[index].number
+        return index + 1
 
     # -- header ------------------------------------------------------------------------
 
@@ -747,6 +777,9 @@ class _Importer:
             if not title and any(block.kind == "list" and _checks(block) for block in blocks):
                 # A checklist right under Verification is what success looks like.
                 key = fmt.SUBSECTION_SUCCESS
+            elif not title and any(block.kind == "table" for block in blocks):
+                # A table right under it is what to watch.
+                key = fmt.SUBSECTION_MONITORING
             if key in (fmt.SUBSECTION_SUCCESS, fmt.SUBSECTION_MONITORING):
                 self._parse_subsection(key, title or section.title, blocks)
                 self._went([line, *(n for b in blocks for n in _block_lines(b))], key)
