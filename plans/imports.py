@@ -17,19 +17,38 @@ PLAN_FILE = "plan.md"
 SPEC_FILE = "spec.md"
 
 
-def fix_folders(directory: Path) -> tuple[list[Path], list[Path]]:
-    """The fix folders `directory` is or holds, and the folders in it that are not one.
+def fix_folders(directory: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The fix folders `directory` is or holds, and each folder in it that is not one, with
+    why it was skipped.
 
     A folder with a plan.md is one fix folder; otherwise each folder in it with a plan.md
-    is one, in name order, and the others (not hidden) are returned to be named."""
-    if (directory / PLAN_FILE).is_file():
+    is one, in name order. Symbolic links are not followed: a link in a repository could
+    point anywhere on the server."""
+    if (directory / PLAN_FILE).exists() or (directory / PLAN_FILE).is_symlink():
         return [directory], []
     found, others = [], []
     for child in sorted(directory.iterdir()):
-        if not child.is_dir() or child.name.startswith("."):
+        if child.name.startswith(".") or not child.is_dir():
             continue
-        (found if (child / PLAN_FILE).is_file() else others).append(child)
+        if child.is_symlink():
+            others.append((child, "a symbolic link; not followed"))
+        elif (child / PLAN_FILE).exists() or (child / PLAN_FILE).is_symlink():
+            found.append(child)
+        else:
+            others.append((child, f"no {PLAN_FILE} in it"))
     return found, others
+
+
+def read_file(path: Path, limit: int, *, follow_link: bool = False) -> bytes:
+    """The bytes of a file in a fix folder, refused (ValueError) past `limit` bytes or when
+    it is a symbolic link. Read up to the limit, whatever size the file says it has."""
+    if path.is_symlink() and not follow_link:
+        raise ValueError(f"{path.name} is a symbolic link; only files in the folder are read")
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path.name} is over {limit} bytes; it may be at most {limit} bytes")
+    return data
 
 
 def check_spec(data: bytes) -> str:

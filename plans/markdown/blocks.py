@@ -8,8 +8,29 @@ and a list or table starts a block of its own even with no blank line in between
 import re
 from dataclasses import dataclass, field
 
+
 # A space or a tab after the #s, as CommonMark says (and the exporter escapes).
-HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+class _Headings:
+    """`HEADING_RE.match(text)`: None, or [1] the heading's #s and [2] its title, without a
+    closing sequence of #s (one after a space or a tab, as CommonMark says).
+
+    Written out rather than as one regular expression: `(.*?)[ \t]*#*[ \t]*$` backtracks
+    in cubic time on a long line of spaces, and a few kilobytes would hold a worker."""
+
+    START = re.compile(r"^(#{1,6})[ \t]+(.*)$")
+
+    def match(self, text: str) -> tuple[str, str, str] | None:
+        found = self.START.match(text)
+        if found is None:
+            return None
+        title = found[2].rstrip(" \t")
+        bare = title.rstrip("#")
+        if bare != title and (not bare or bare[-1] in " \t"):
+            title = bare.rstrip(" \t")
+        return (text, found[1], title)
+
+
+HEADING_RE = _Headings()
 # A backtick fence's info string may not hold a backtick; a tilde fence's may (CommonMark 4.5).
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}(?!.*`)|~{3,})\s*(?P<info>.*)$")
 LIST_RE = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+(?P<text>.*)$")
@@ -124,11 +145,9 @@ def fences(texts: list[str]) -> dict[int, int]:
     """
     closers = {"`": [0] * (len(texts) + 1), "~": [0] * (len(texts) + 1)}
     for i in range(len(texts) - 1, -1, -1):
-        candidate = texts[i].strip()
+        run = _closing_run(texts[i])
         for char, longest in closers.items():
-            run = len(candidate) if candidate and set(candidate) == {char} else 0
-            indented = len(texts[i]) - len(texts[i].lstrip(" ")) <= 3
-            longest[i] = max(longest[i + 1], run if indented else 0)
+            longest[i] = max(longest[i + 1], len(run) if run[:1] == char else 0)
     found = {}
     i = 0
     while i < len(texts):
@@ -136,21 +155,29 @@ def fences(texts: list[str]) -> dict[int, int]:
         fence = opening["fence"] if opening else ""
         if fence and closers[fence[0]][i + 1] >= len(fence):
             j = i + 1
-            while not closes_fence(texts[j], fence):
+            while j < len(texts) and not closes_fence(texts[j], fence):
                 j += 1
+            if j == len(texts):  # cannot happen while both use `_closing_run`; never loop
+                break
             found[i] = j
             i = j
         i += 1
     return found
 
 
+def _closing_run(text: str) -> str:
+    """The fence characters of a line that could close a fence: at most three spaces, one
+    character repeated, then only spaces or tabs; "" for any other line."""
+    stripped = text.lstrip(" ")
+    candidate = stripped.rstrip(" \t")
+    if len(text) - len(stripped) > 3 or not candidate or len(set(candidate)) != 1:
+        return ""
+    return candidate if candidate[0] in "`~" else ""
+
+
 def closes_fence(text: str, fence: str) -> bool:
-    candidate = text.strip()
-    return (
-        len(candidate) >= len(fence)
-        and set(candidate) == {fence[0]}
-        and len(text) - len(text.lstrip()) <= 3
-    )
+    run = _closing_run(text)
+    return run[:1] == fence[0] and len(run) >= len(fence)
 
 
 def parse_blocks(lines: list[Line]) -> list[Block]:
@@ -158,6 +185,7 @@ def parse_blocks(lines: list[Line]) -> list[Block]:
     current: Block | None = None
     texts = [line.text for line in lines]
     closing = fences(texts)
+    tails: dict[tuple[int, int], list[str]] = {}
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -221,12 +249,17 @@ def parse_blocks(lines: list[Line]) -> list[Block]:
             # keeps the indentation, which says how deep.
             current = _continue(blocks, current, "list", line)
         elif current is not None and current.kind == "list" and text.startswith((" ", "\t")):
-            # An indented line continues the list item above it.
-            item = current.items[-1]
-            current.items[-1] = Line(item.number, f"{item.text} {stripped}")
+            # An indented line continues the list item above it (joined at the end: adding
+            # to the item's text line by line would copy it each time).
+            key = (id(current), len(current.items) - 1)
+            tails.setdefault(key, [current.items[-1].text]).append(stripped)
             current.source.append(text)
         else:
             current = _continue(blocks, current, "paragraph", line)
+    for block in blocks:
+        for i, item in enumerate(block.items):
+            if (parts := tails.get((id(block), i))) is not None:
+                block.items[i] = Line(item.number, " ".join(parts))
     return blocks
 
 

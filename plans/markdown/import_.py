@@ -281,7 +281,8 @@ class _Importer:
         if isinstance(text, bytes):
             text, notes = decode(text)
             self.warnings += notes
-        if text.count("\n") >= limits.MAX_IMPORT_LINES:
+        # Counted as `split_lines` will cut them: a lone CR ends a line too.
+        if text.count("\n") + text.count("\r") - text.count("\r\n") >= limits.MAX_IMPORT_LINES:
             raise PlanFormatError(
                 limits.MAX_IMPORT_LINES + 1,
                 f"over {limits.MAX_IMPORT_LINES} lines, more than the largest plan the "

@@ -4,6 +4,7 @@ file from the browser."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -19,7 +20,7 @@ from plans.imports import check_import, keep_for_preview, pending_import
 from plans.markdown import PlanFormatError, import_plan, parse_plan
 from plans.markdown.encoding import decode
 from plans.markdown.summary import preview
-from plans.models import Plan, PlanSpec
+from plans.models import PendingImport, Plan, PlanSpec
 from plans.views.access import editor_required, plan_url
 
 
@@ -120,11 +121,16 @@ def plan_import_confirm(request, pending_id: int):
         messages.info(request, f"Nothing was imported from {pending.file_name}.")
         return redirect("plan_import")
     try:
-        plan, warnings = import_plan(bytes(pending.data))
+        with transaction.atomic():
+            # Taken before the plan is made, in its transaction: of two presses of Import
+            # (a double click, two tabs), one finds the upload and the other nothing.
+            if not PendingImport.objects.filter(pk=pending.pk).delete()[0]:
+                messages.error(request, "That preview was imported already.")
+                return redirect("plan_import")
+            plan, warnings = import_plan(bytes(pending.data))
     except (PlanFormatError, ValidationError) as error:
         messages.error(request, f"Not imported: {error}")
         return redirect("plan_import")
-    pending.delete()
     for warning in warnings:
         messages.warning(request, warning)
     messages.success(request, f"Imported “{plan}” from {pending.file_name}.")

@@ -3,8 +3,15 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.imports import PLAN_FILE, SPEC_FILE, check_import, check_spec, fix_folders
-from plans.limits import MAX_IMPORT_BYTES, SPEC_BYTES
+from plans.imports import (
+    PLAN_FILE,
+    SPEC_FILE,
+    check_import,
+    check_spec,
+    fix_folders,
+    read_file,
+)
+from plans.limits import CONTROL_CHARS_RE, MAX_IMPORT_BYTES, SPEC_BYTES
 from plans.markdown import PlanFormatError, import_plan
 from plans.markdown.summary import summary
 
@@ -39,11 +46,11 @@ class Command(BaseCommand):
             path = Path(name)
             if not path.is_dir():
                 tried += 1
-                failed += self._import(name, path, None, dry_run, every_line)
+                failed += self._import(name, path, None, dry_run, every_line, in_folder=False)
                 continue
             folders, others = fix_folders(path)
-            for other in others:
-                self.stdout.write(f"{other}: no {PLAN_FILE} in it; skipped")
+            for other, why in others:
+                self.stdout.write(f"{_shown(other)}: {why}; skipped")
             if not folders:
                 tried += 1
                 failed += self._fail(
@@ -54,22 +61,26 @@ class Command(BaseCommand):
             for folder in folders:
                 tried += 1
                 spec = folder / SPEC_FILE
-                spec = spec if spec.is_file() else None
+                spec = spec if spec.exists() or spec.is_symlink() else None
                 failed += self._import(str(folder), folder / PLAN_FILE, spec, dry_run, every_line)
         if failed:
             verb = "would not import" if dry_run else "were not imported"
             raise CommandError(f"{failed} of {tried} plan(s) {verb}.")
 
-    def _import(self, name, path: Path, spec_path, dry_run: bool, every_line: bool) -> int:
+    def _import(
+        self, name, path: Path, spec_path, dry_run: bool, every_line: bool, in_folder=True
+    ) -> int:
         """Import one plan (or say what it would create); 1 if it fails, else 0."""
         try:
-            data = self._read(path, MAX_IMPORT_BYTES)
+            # A file named on the command line is the operator's choice; one found in a fix
+            # folder is the repository's, and a link there is not followed.
+            data = read_file(path, MAX_IMPORT_BYTES, follow_link=not in_folder)
         except (OSError, ValueError) as error:
             return self._fail(name, getattr(error, "strerror", None) or str(error))
         spec = None
         if spec_path is not None:
             try:
-                spec = self._read(spec_path, SPEC_BYTES)
+                spec = read_file(spec_path, SPEC_BYTES)
                 check_spec(spec)
             except (OSError, ValueError) as error:
                 reason = getattr(error, "strerror", None) or str(error)
@@ -77,7 +88,9 @@ class Command(BaseCommand):
         try:
             if dry_run:
                 result = check_import(data, spec=spec)
-                self.stdout.write(self.style.SUCCESS(f"{name}: would create this plan (dry run)"))
+                self.stdout.write(
+                    self.style.SUCCESS(f"{_shown(name)}: would create this plan (dry run)")
+                )
                 for line in summary(result, every_line=every_line):
                     self.stdout.write(f"  {line}")
                 if spec is not None:
@@ -89,18 +102,19 @@ class Command(BaseCommand):
         except ValidationError as error:
             return self._fail(name, "; ".join(error.messages))
         kept = f", with its {SPEC_FILE}" if spec is not None else ""
-        self.stdout.write(self.style.SUCCESS(f"Created plan {plan.pk}: {plan} ({name}{kept})"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Created plan {plan.pk}: {plan} ({_shown(name)}{kept})")
+        )
         for warning in warnings:
             self.stdout.write(f"  note: {warning}")
         return 0
 
-    def _read(self, path: Path, limit: int) -> bytes:
-        size = path.stat().st_size
-        if size > limit:
-            raise ValueError(f"{size} bytes; a {path.name} may be at most {limit} bytes")
-        return path.read_bytes()
-
     def _fail(self, name: str, *messages: str) -> int:
         for message in messages:
-            self.stderr.write(self.style.ERROR(f"{name}: {message}"))
+            self.stderr.write(self.style.ERROR(f"{_shown(name)}: {message}"))
         return 1
+
+
+def _shown(name) -> str:
+    """A path as printed: a folder named with terminal escapes must not drive the terminal."""
+    return CONTROL_CHARS_RE.sub("\ufffd", str(name))
