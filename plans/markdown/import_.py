@@ -360,11 +360,13 @@ class _Importer:
                     )
             if more_steps:
                 went = fmt.SECTION_STEPS
+            if section.key in fmt.SUBSECTION_NAMES:
+                went = section.key  # met again, its rows follow the first's
             self.placed.append((section.line, section.title, went))
             if more_steps:
                 seen.add(fmt.SECTION_STEPS)
                 self._parse_steps(section)
-            elif section.key in fmt.SUBSECTION_NAMES and section.key not in seen:
+            elif section.key in fmt.SUBSECTION_NAMES:
                 # A subsection of the template written as a section of its own.
                 seen.add(section.key)
                 self._parse_subsection(section.key, section.title, parse_blocks(section.lines))
@@ -514,11 +516,16 @@ class _Importer:
             "priority": self._header_priority,
             "status": self._header_status,
         }
+        read: set[str] = set()
         for block in _plain_labels(parse_blocks(lines), HEADER_NAMES):
             field = HEADER_NAMES.get(words.words_of(block.text)) if block.kind == "label" else None
             if field is None:
                 self._keep(block.line, "Header", block.raw, "is not a header field")
+            elif field in read:
+                # The first one is the value ("Owner:" after "Author:"); this one is kept.
+                self._keep(block.line, "Header", block.raw, "names a header field read above")
             else:
+                read.add(field)
                 self.header_fields += 1
                 handlers[field](block)
                 self._went(_block_lines(block), f"Header: {HEADER_PLACES[field]}")
@@ -563,7 +570,7 @@ class _Importer:
 
     def _header_priority(self, block: Block) -> None:
         value = block.value.strip()
-        if "|" in value or not _value(value):
+        if value == fmt.PRIORITY_OPTIONS or not _value(value):
             self.warnings.append(
                 f"line {block.line}: no priority chosen; set to {Priority.P2.label}"
             )
@@ -582,7 +589,7 @@ class _Importer:
 
     def _header_status(self, block: Block) -> None:
         value = block.value.strip()
-        if "|" in value or not _value(value):
+        if value == fmt.STATUS_OPTIONS or not _value(value):
             self.warnings.append(f"line {block.line}: no status chosen; set to Planning")
             self._unfilled(block, "Status")
             return
@@ -731,9 +738,19 @@ class _Importer:
         doc = self.doc
         doc.rollback_command = ""
         pending: Block | None = None
+        read_before: Block | None = None
         for block in parse_blocks(section.lines):
             # A code block under the rollback is its command, labelled or not.
             if block.kind == "fence" and (pending is not None or not doc.rollback_command):
+                if doc.rollback_command:
+                    # The labelled block is the command; the one read before it is kept.
+                    self._keep(
+                        read_before.line,
+                        fmt.SECTION_ROLLBACK,
+                        read_before.raw,
+                        "is a second code block",
+                    )
+                read_before = block
                 doc.rollback_language = self._checked(
                     Plan, "rollback_language", block.text, block.line
                 )
@@ -803,18 +820,25 @@ class _Importer:
                 self._keep_blocks(blocks, fmt.SECTION_COMMUNICATION, title, line)
 
     def _parse_subsection(self, key: str, title: str, blocks: list[Block]) -> None:
+        """Read a subsection into its list; met again ("Acceptance Criteria" after "Success
+        Criteria"), its rows follow those read before."""
+        doc = self.doc
         if key == fmt.SUBSECTION_SUCCESS:
-            self.doc.success_criteria = self._checklist_blocks(blocks, title)
+            doc.success_criteria += self._checklist_blocks(blocks, title, len(doc.success_criteria))
         elif key == fmt.SUBSECTION_POST_MORTEM:
-            self.doc.post_mortem = self._checklist_blocks(blocks, title)
+            doc.post_mortem += self._checklist_blocks(blocks, title, len(doc.post_mortem))
         elif key == fmt.SUBSECTION_MONITORING:
-            rows = self._table_blocks(blocks, title, fmt.MONITORING_COLUMNS, limits.TABLE_ROWS)
-            self.doc.metrics = [
+            rows = self._table_blocks(
+                blocks, title, fmt.MONITORING_COLUMNS, limits.TABLE_ROWS, len(doc.metrics)
+            )
+            doc.metrics += [
                 MetricRow(*self._checked_row(MonitoringMetric, line, cells)) for line, cells in rows
             ]
         else:
-            rows = self._table_blocks(blocks, title, fmt.STAKEHOLDER_COLUMNS, limits.TABLE_ROWS)
-            self.doc.stakeholders = [
+            rows = self._table_blocks(
+                blocks, title, fmt.STAKEHOLDER_COLUMNS, limits.TABLE_ROWS, len(doc.stakeholders)
+            )
+            doc.stakeholders += [
                 StakeholderRow(*self._checked_row(StakeholderUpdate, line, cells))
                 for line, cells in rows
             ]
@@ -927,12 +951,14 @@ class _Importer:
         if title or current:
             yield title, line, current
 
-    def _checklist_blocks(self, blocks: list[Block], where: str) -> list[CheckItem]:
+    def _checklist_blocks(
+        self, blocks: list[Block], where: str, already: int = 0
+    ) -> list[CheckItem]:
         items: list[CheckItem] = []
         for block in blocks:
             if block.kind == "list":
                 items += self._checklist(
-                    block, ChecklistItem, where, limits.CHECKLIST_ITEMS, len(items)
+                    block, ChecklistItem, where, limits.CHECKLIST_ITEMS, already + len(items)
                 )
             else:
                 self._keep(block.line, where, block.raw, "is not a checklist item")
@@ -985,17 +1011,23 @@ class _Importer:
         return items
 
     def _table_blocks(
-        self, blocks: list[Block], where: str, columns: tuple[str, ...], limit: limits.Limit
+        self,
+        blocks: list[Block],
+        where: str,
+        columns: tuple[str, ...],
+        limit: limits.Limit,
+        already: int = 0,
     ) -> list[tuple[int, list[str]]]:
         rows: list[tuple[int, list[str]]] = []
         tables = 0
+        room = max(limit.value - already, 0)
         for block in blocks:
             if block.kind == "table" and tables == 0:
                 tables += 1
                 rows = self._table(block, where, columns)
-                if len(rows) > limit.value:
-                    self._limit(len(rows), limit, rows[limit.value][0])
-                    rows = rows[: limit.value]
+                if len(rows) > room:
+                    self._limit(already + len(rows), limit, rows[room][0])
+                    rows = rows[:room]
             elif block.kind != "rule":
                 self._keep(block.line, where, block.raw, "is not part of its table")
         return rows
