@@ -25,11 +25,12 @@ WINDOWS_LINE = WINDOWS_TEXT[: WINDOWS_TEXT.index("The “fix”")].count("\n") +
     [
         (
             WINDOWS_TEXT.encode("cp1252"),
-            f"line {WINDOWS_LINE}: not UTF-8 (byte 0x93); the file was read as Windows-1252",
+            f"line {WINDOWS_LINE}: not UTF-8 (byte 0x93); the file was read as UTF-8, and the "
+            "bytes that are not as Windows-1252",
         ),
         (codecs.BOM_UTF8 + WINDOWS_TEXT.encode(), "line 1: UTF-8 byte-order mark removed"),
         (WINDOWS_TEXT.encode("utf-16"), "line 1: the file is UTF-16; read as such"),
-        (WINDOWS_TEXT.replace("\n", "\r\n").encode("cp1252"), "read as Windows-1252"),
+        (WINDOWS_TEXT.replace("\n", "\r\n").encode("cp1252"), "not as Windows-1252"),
     ],
     ids=["windows-1252", "utf-8 with bom", "utf-16", "windows-1252 crlf"],
 )
@@ -67,7 +68,7 @@ def test_bytes_windows_1252_leaves_undefined_are_read_as_latin_1_and_noted():
     result = parse_plan(text.encode("latin-1"))
 
     assert "Odd \ufffd byte." in result.document.overview
-    assert any("read as Latin-1" in warning for warning in result.warnings)
+    assert any("Latin-1 for the bytes it leaves undefined" in w for w in result.warnings)
     assert any("control characters (U+0081)" in warning for warning in result.warnings)
 
 
@@ -78,3 +79,13 @@ def test_a_picture_or_a_document_is_named_for_what_it_is():
         parse_plan(png)
     with pytest.raises(PlanFormatError, match="this is a PDF document"):
         parse_plan(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+
+def test_one_windows_1252_byte_leaves_the_rest_of_a_utf8_file_as_it_is():
+    text = "# Café ✅\n\n## Steps\n\n- [x] ✅ shipped\n- [ ] ☐ cleanup \x93quoted\x94\n"
+    data = text.encode("utf-8").replace("\x93".encode(), b"\x93").replace("\x94".encode(), b"\x94")
+
+    doc = parse_plan(data).document
+
+    assert doc.fix_name == "Café ✅"
+    assert [t.text for t in doc.steps[0].tasks] == ["✅ shipped", "☐ cleanup \u201cquoted\u201d"]

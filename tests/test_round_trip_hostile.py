@@ -8,6 +8,8 @@ checkbox-like text; spec links with parentheses and brackets; log text that look
 "(@author)" the export appends. It holds for documents, and for plans in the database.
 """
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, reject, settings
@@ -29,15 +31,18 @@ from plans.markdown.import_ import parse_plan
 from plans.models import PhaseStatus
 from tests.test_round_trip import minute
 
-HOSTILE_CHARS = "ab #`~|\\*_[]()<>!-:x✅{}"
+HOSTILE_CHARS = "ab #`~|\\*_[]()<>!-:x✅{}\t5"
 one_line = st.text(HOSTILE_CHARS, min_size=1, max_size=25).map(str.strip).filter(bool)
 cell = st.one_of(st.just(""), one_line)
 # A table cell typed with a line break in it (the admin's text areas, a shell) is written
 # on one line; after that first export it comes back as written.
 table_cell = st.one_of(cell, st.tuples(one_line, one_line).map("\n".join))
+# Step titles ending like a duration ("(5 minutes)"), which a title of a file's own gives.
+TITLES = ["Wait for expiry (5 minutes)", "Run (2 h)", "x (3 nights)"]
 SPEC_LINKS = [
     "spec.md", "https://en.wikipedia.org/wiki/Race_(computing)", "https://x.test/a?(b)=c",
     "./specs/(draft) spec.md", "<spec.md>", "spec.md)", "(spec.md", "[spec](spec.md)",
+    "[](x)", "[a]b](c)",
 ]  # fmt: skip
 # Log text that looks like the "(@author)" the export appends, or like a table row.
 LOG_TEXTS = ["done (@ana)", "(@x)", "x (@)", "a | b", "a (@b) (@c)", "ends with \\"]
@@ -48,6 +53,7 @@ HOSTILE_LINES = [
     "- [ ] task", "  - [x] nested", "1. [ ] numbered", "✅ done", "---", "\\## escaped",
     "\\```", "<!-- x", "**Timeline:** soon", "**Tasks:**", "> quote", "",
     "Progress Log", "Rollback", "Step 2: x", "===", "-", "  ---", "\\---", "----",
+    "hard break  ", "tab\tinside", "\tindented", "trailing tab\t", "Wait (5 minutes)",
 ]  # fmt: skip
 free_line = st.one_of(st.sampled_from(HOSTILE_LINES), one_line)
 free_text = st.lists(free_line, max_size=8).map("\n".join).map(lambda t: t.strip("\n").rstrip())
@@ -76,7 +82,7 @@ def hostile_documents(draw):
     )
     doc.steps.append(
         StepData(
-            title=draw(one_line),
+            title=draw(st.one_of(one_line, st.sampled_from(TITLES))),
             timeline=draw(cell),
             files=draw(st.lists(one_line, max_size=3)),
             tasks=draw(st.lists(st.builds(CheckItem, one_line, st.booleans()), max_size=3)),
@@ -151,3 +157,24 @@ def test_a_spec_link_as_people_write_it_with_parentheses_in_the_url():
     doc = parse_plan(text).document
 
     assert (doc.spec_title, doc.spec_link) == ("Race", "https://w.org/Race_(computing)")
+
+
+def test_shapes_an_attack_found_come_back_the_same():
+    doc = template_document(now=datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC))
+    doc.overview = "Line one  \nLine two\t"
+    doc.spec_title, doc.spec_link = "", "[](x)"
+    doc.steps = [
+        StepData("Wait for cache expiry (5 minutes)", tasks=[CheckItem("Check\tcolumn\tvalues")]),
+        StepData("Wait (2 h)", timeline="ASAP"),
+    ]
+    text = render_plan(doc)
+
+    again = parse_plan(text).document
+
+    assert render_plan(again) == text
+    assert [(s.title, s.timeline) for s in again.steps] == [
+        ("Wait for cache expiry (5 minutes)", ""),
+        ("Wait (2 h)", "ASAP"),
+    ]
+    assert again.steps[0].tasks[0].text == "Check\tcolumn\tvalues"
+    assert (again.spec_title, again.spec_link) == ("", "[](x)")

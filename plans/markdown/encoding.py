@@ -20,6 +20,21 @@ BINARY_KINDS = {
 }
 
 
+# Windows-1252 leaves five bytes undefined; Latin-1, its base, reads every byte.
+CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+WINDOWS_1252 = "fixtracker-windows-1252"
+
+
+def _as_windows_1252(error: UnicodeDecodeError) -> tuple[str, int]:
+    bad = error.object[error.start : error.end]
+    return "".join(
+        chr(b) if b in CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in bad
+    ), error.end
+
+
+codecs.register_error(WINDOWS_1252, _as_windows_1252)
+
+
 def decode(data: bytes) -> tuple[str, list[str]]:
     """The text of `data` and notes on how it was read; PlanFormatError if it is not text."""
     kind = next((name for magic, name in BINARY_KINDS.items() if data.startswith(magic)), None)
@@ -40,14 +55,15 @@ def decode(data: bytes) -> tuple[str, list[str]]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
-            # Windows-1252 leaves five bytes undefined; Latin-1, its base, reads every byte.
-            try:
-                text, encoding = data.decode("cp1252"), "Windows-1252"
-            except UnicodeDecodeError:
-                text, encoding = data.decode("latin-1"), "Latin-1"
+            # Only the bytes that are not UTF-8 are read as Windows-1252: one pasted from an
+            # old editor must not turn the file's ✅ and é into other characters.
+            text = data.decode("utf-8", errors=WINDOWS_1252)
+            encoding = "Windows-1252"
+            if any(byte in CP1252_UNDEFINED for byte in data if byte >= 0x80):
+                encoding = "Windows-1252 (Latin-1 for the bytes it leaves undefined)"
             notes.append(
                 f"line {_line(data, error.start)}: not UTF-8 (byte 0x{data[error.start]:02X}); "
-                f"the file was read as {encoding}"
+                f"the file was read as UTF-8, and the bytes that are not as {encoding}"
             )
     if "\x00" in text:
         # No database keeps it faithfully (PostgreSQL refuses it): not a text file.

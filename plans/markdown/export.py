@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from plans import limits
 from plans.markdown import format as fmt
+from plans.markdown.blocks import fences
 from plans.markdown.document import CheckItem, LogRow, PlanDocument, StepData
 from plans.models import PhaseStatus, Priority, Status
 
@@ -62,6 +63,10 @@ def render_plan(doc: PlanDocument) -> str:
 def _header(doc: PlanDocument) -> list[str]:
     if doc.spec_title:
         spec = fmt.spec_link(doc.spec_title, doc.spec_link or doc.spec_title)
+    elif fmt.read_spec_link(doc.spec_link):
+        # A bare link that reads as a Markdown link would lose its brackets: write it as the
+        # destination of a link with no title, which reads back as this link alone.
+        spec = fmt.spec_link("", doc.spec_link)
     else:
         spec = doc.spec_link or "[spec.md](spec.md)"
     lines = [
@@ -77,8 +82,12 @@ def _header(doc: PlanDocument) -> list[str]:
 
 def _free_text(text: str) -> str:
     # Blank lines around it would be read as the blank lines between blocks; the first
-    # line's indentation is text (four spaces make a code block), and is kept.
-    return text.strip("\n").rstrip()
+    # line's indentation is text (four spaces make a code block), and is kept. Spaces at
+    # the end of a line are not written outside code: the importer does not keep them.
+    lines = text.strip("\n").split("\n")
+    in_code = {i for start, end in fences(lines).items() for i in range(start + 1, end)}
+    lines = [line if i in in_code else line.rstrip() for i, line in enumerate(lines)]
+    return "\n".join(lines).rstrip()
 
 
 def _section(title: str, body: list[str]) -> list[str]:
@@ -92,6 +101,9 @@ def _step(number: int, step: StepData, variables: dict[str, str]) -> list[str]:
     blocks = [f"### Step {number}: {step.title}{closing}"]
     if step.timeline:
         blocks.append(f"**Timeline:** {step.timeline}")
+    elif fmt.TIME_SUFFIX_RE.search(step.title):
+        # An empty Timeline line, so that "(5 minutes)" in the title stays in the title.
+        blocks.append("**Timeline:**")
     if step.files:
         files = "\n".join(f"- {fmt.code_span(path)}" for path in step.files)
         blocks += ["**Files to modify:**", files]

@@ -175,6 +175,14 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
 
 
+# How long a step takes, written after its title: "Add a timeout (5 minutes)".
+TIME_SUFFIX_RE = re.compile(
+    r"\s*\((?P<time>~?\s*\d+(?:[.,]\d+)?\s*(?:-\s*\d+\s*)?"
+    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|nights?|w|weeks?))\)\s*$",
+    re.IGNORECASE,
+)
+
+
 def code_span(text: str) -> str:
     """`text` as a code span that reads back exactly, whatever backticks or spaces it holds.
 

@@ -88,13 +88,6 @@ STEP_LABELS = {
     }.items()
     for name in names
 }  # fmt: skip
-# How long a step takes, written after its title: "Add a timeout (5 minutes)".
-TIME_SUFFIX_RE = re.compile(
-    r"\s*\((?P<time>~?\s*\d+(?:[.,]\d+)?\s*(?:-\s*\d+\s*)?"
-    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|nights?|w|weeks?))\)\s*$",
-    re.IGNORECASE,
-)
-
 # A first line that could be a title: words, not a list item, table, quote, label or code.
 PLAIN_TITLE_RE = re.compile(r"^(?![-*+>|`~#]|\d+[.)]\s|\*\*)\S.{0,199}$")
 
@@ -666,7 +659,12 @@ class _Importer:
                 f"line {heading.line}: heading {heading.text!r} read as step {number}"
             )
         timeline = ""
-        if match := TIME_SUFFIX_RE.search(title):
+        labelled = any(
+            b.kind == "label" and STEP_LABELS.get(words.words_of(b.text)) == "timeline"
+            for b in blocks
+        )
+        if not labelled and (match := fmt.TIME_SUFFIX_RE.search(title)):
+            # "(15 minutes)" after a title is its timeline, when no Timeline line says one.
             title, timeline = title[: match.start()].strip(), match["time"]
         if not title:
             title = f"Step {number}"
@@ -1248,8 +1246,8 @@ class _Importer:
 
 
 def _item_text(line: str) -> str:
-    """A list item's text, without its indentation and marker."""
-    return LIST_RE.match(line.expandtabs(4).lstrip())["text"].strip()
+    """A list item's text, without its indentation and marker (a tab in it stays a tab)."""
+    return LIST_RE.match(line.lstrip())["text"].strip()
 
 
 def _depths(items: list[Line]) -> list[int]:
