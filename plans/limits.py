@@ -63,8 +63,9 @@ MAX_IMPORT_LINES = (
     + 1_000
 )
 
-# A fix folder's spec.md, kept as it came and rendered on its page: a spec is a few pages.
-SPEC_BYTES = 2**20
+# A fix folder's spec.md, kept as it came and rendered on its page: a spec is a few pages,
+# and rendering the largest allowed takes a fraction of a second.
+SPEC_BYTES = 256 * 2**10
 
 # An upload (or `import_plan` file) may be as large as the export of the largest plan the
 # limits above allow; tests/test_limits.py builds that plan and checks it fits.

@@ -129,10 +129,20 @@ def test_export_all_names_a_plan_whose_file_cannot_be_written(tmp_path, capsys):
     (tmp_path / f"{plans[1].pk:06d}-OPS-1-Disk-full" / "plan.md").mkdir(parents=True)
 
     with pytest.raises(CommandError, match="1 plan could not be written"):
-        call_command("export_all", str(tmp_path))
+        call_command("export_all", str(tmp_path), "--into-existing")
 
     assert (tmp_path / f"{plans[0].pk:06d}-OPS-0-Disk-full" / "plan.md").is_file()
     assert (tmp_path / f"{plans[2].pk:06d}-OPS-2-Disk-full" / "plan.md").is_file()
     assert not list(tmp_path.glob("*/*.partial"))
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith(f"plan {plans[1].pk} (OPS-1): IsADirectoryError: ")
+
+
+def test_export_all_refuses_a_folder_that_holds_files(tmp_path):
+    template_plan(issue_id="OPS-1", fix_name="Disk full")
+    (tmp_path / "000099-OPS-9-Deleted-since").mkdir()  # an older backup's plan
+
+    with pytest.raises(CommandError, match="is not empty: a backup goes into a new or empty"):
+        call_command("export_all", str(tmp_path))
+
+    assert [p.name for p in tmp_path.iterdir()] == ["000099-OPS-9-Deleted-since"]

@@ -164,3 +164,14 @@ def test_it_requires_change_permission(bob):
     assert bob.get("/plans/import/").status_code == 403
     assert upload(bob, (GOLDEN / "filled-plan.md").read_bytes()).status_code == 403
     assert not Plan.objects.exists()
+
+
+def test_the_preview_of_a_file_of_many_notes_stays_small(alice):
+    lines = "".join(f"Owner: p{n}\nDate: no {n}\n" for n in range(1_500))
+
+    response = upload(alice, f"# X\n\n{lines}\n## Steps\n\n- [ ] a\n".encode())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<li>line ") == 300 and " more; <code>manage.py import_plan" in html
+    assert len(response.content) < 200_000

@@ -28,8 +28,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory", type=Path)
+        parser.add_argument(
+            "--into-existing",
+            action="store_true",
+            help=(
+                "write into a folder that already holds files; folders there of plans "
+                "deleted or renamed since stay, and import_plan DIR would restore them too"
+            ),
+        )
 
-    def handle(self, *args, directory: Path, **options):
+    def handle(self, *args, directory: Path, into_existing=False, **options):
+        if not into_existing and directory.is_dir() and any(directory.iterdir()):
+            raise CommandError(
+                f"{directory} is not empty: a backup goes into a new or empty folder, so that "
+                "restoring it brings back only today's plans (or pass --into-existing)"
+            )
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
