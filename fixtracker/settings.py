@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "fixtracker.htmx.HtmxLoginRedirectMiddleware",
     # Last, as django-axes asks: it turns a login refused by its backend into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -191,6 +192,8 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
+# An HTMX post of someone logged out (in another tab) goes to the login page, not a 403.
+CSRF_FAILURE_VIEW = "fixtracker.htmx.csrf_failure"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -1,4 +1,4 @@
-// FixTracker's only script of its own: the Copy button beside a new share link.
+// FixTracker's own script: the Copy button beside a new share link, and what a failed HTMX action says.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
@@ -10,4 +10,45 @@ document.addEventListener("click", (event) => {
   } else if (document.execCommand("copy")) {
     done();
   }
+});
+
+// An HTMX action that fails says so where it happened, and a checkbox whose tick was not
+// saved goes back to what the server holds: nothing fails silently.
+const FAILURES = {
+  403: "Not saved: you may not change this plan, or this page is out of date. Reload to see the current plan.",
+  404: "Not saved: this was deleted by someone else. Reload to see the current plan.",
+  413: "Not saved: that is more than FixTracker takes in one request.",
+  429: "Not saved: too many attempts; wait a few minutes and try again.",
+};
+
+function failureText(status) {
+  if (FAILURES[status]) return FAILURES[status];
+  if (status >= 500) return `Not saved: the server failed (error ${status}). Try again, or reload the page.`;
+  return `Not saved (error ${status}). Reload to see the current plan.`;
+}
+
+function showFailure(elt, text) {
+  const place = elt.closest("li, tr, form, section") || document.querySelector("main");
+  let alert = place.querySelector(":scope > .htmx-failure");
+  if (!alert) {
+    alert = document.createElement("p");
+    alert.className = "error htmx-failure";
+    alert.setAttribute("role", "alert");
+    place.append(alert);
+  }
+  alert.textContent = text;
+  const box = elt.matches(".check-form") && elt.querySelector("input[type=checkbox]");
+  if (box) box.checked = !box.checked;
+}
+
+document.addEventListener("htmx:responseError", (event) => {
+  showFailure(event.detail.elt, failureText(event.detail.xhr.status));
+});
+document.addEventListener("htmx:sendError", (event) => {
+  showFailure(event.detail.elt, "Not saved: FixTracker could not be reached. Check your connection and try again.");
+});
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const place = event.detail.elt.closest("li, tr, form, section");
+  const alert = place && place.querySelector(":scope > .htmx-failure");
+  if (alert) alert.remove();
 });
