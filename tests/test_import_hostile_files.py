@@ -140,3 +140,28 @@ def test_a_value_met_twice_keeps_both():
     assert [item.text for item in doc.success_criteria] == ["alphaone", "betatwo"]
     assert doc.rollback_command == "second" and "firstcommand" in doc.notes
     assert result.lines[4] == "Notes"  # the second Issue line, said to be where it is
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# T\n\n## Random Heading\n\n### Post-Mortem\n\n- [ ] x\n",
+        "Random Heading\n---\n\n### Deploy\n\n- [ ] x\n",
+    ],
+    ids=["atx", "setext"],
+)
+def test_a_heading_of_its_own_over_step_headings_is_kept(text):
+    result = parse_plan(text)
+
+    assert "Random Heading" in result.document.notes
+    assert [t.text for s in result.document.steps for t in s.tasks] == ["x"]
+
+
+def test_a_table_header_of_many_cells_is_read_in_linear_time():
+    assert cpu_seconds("# T\n\n## Timeline\n\n" + "|" * 40_000 + "\n") < 1
+
+
+def test_an_underlined_heading_kept_in_notes_keeps_its_shape():
+    doc = parse_plan("# T\n\n## Steps\n\n- [ ] a\n\nWhy\n---\n\nBecause.\n").document
+
+    assert "**Why\n---:**" not in doc.notes and "Why\n---" in doc.notes

@@ -185,6 +185,10 @@ def _holds_steps(section: _Section) -> str:
     """Whether a section of the file's own holds steps: "headings" ("### Phase 1"), "tasks"
     (a checklist), or ""."""
     blocks = parse_blocks(section.lines)
+    if any(block.kind == "list" and _checks(block) for block in blocks) and any(
+        block.kind == "heading" and block.level == 3 for block in blocks
+    ):
+        return "headings"  # under headings of their own: each is a step, as in a steps section
     if any(block.kind == "heading" and STEP_RE.match(block.text) for block in blocks):
         return "headings"
     if any(block.kind == "list" and _checks(block) for block in blocks):
@@ -1042,17 +1046,19 @@ class _Importer:
         header, *rest = block.items
         found = _cells(header.text)
         order: list[int | None] = []
+        taken: set[int | None] = set()  # a set: a header of thousands of cells is no work
         for cell in found:
             name = words.words_of(cell)
             match = next(
                 (
                     i
                     for i, column in enumerate(columns)
-                    if i not in order and name in fmt.COLUMN_NAMES[column]
+                    if i not in taken and name in fmt.COLUMN_NAMES[column]
                 ),
                 None,
             )
             order.append(match)
+            taken.add(match)
         if 0 not in order:
             self._keep(
                 block.line, where, block.raw, f"is not the {where} table (no {columns[0]} column)"
@@ -1208,7 +1214,7 @@ class _Importer:
         else:
             self.went.update(dict.fromkeys(numbers, fmt.SECTION_NOTES))
         # A whole section keeps its own heading; a piece of one is labelled with its place.
-        heading = where if where.startswith("#") else f"**{where}:**"
+        heading = where if where.startswith("#") or "\n" in where else f"**{where}:**"
         self.kept.append((line, heading, text.strip("\n")))
 
     def _keep_blocks(self, blocks: list[Block], where: str, title: str, line: int) -> None:
