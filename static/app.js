@@ -28,7 +28,8 @@ function failureText(status) {
 }
 
 function showFailure(elt, text) {
-  const place = elt.closest("li, tr, form, section") || document.querySelector("main");
+  let place = elt.closest("li, tr, form, section") || document.querySelector("main");
+  if (place.matches("tr")) place = place.lastElementChild || place;  // a cell holds the text
   let alert = place.querySelector(":scope > .htmx-failure");
   if (!alert) {
     alert = document.createElement("p");
@@ -49,6 +50,6 @@ document.addEventListener("htmx:sendError", (event) => {
 });
 document.addEventListener("htmx:beforeRequest", (event) => {
   const place = event.detail.elt.closest("li, tr, form, section");
-  const alert = place && place.querySelector(":scope > .htmx-failure");
+  const alert = place && place.querySelector(".htmx-failure");
   if (alert) alert.remove();
 });
