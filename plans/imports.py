@@ -6,7 +6,6 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from plans import limits
 from plans.markdown import PlanFormatError, create_plan, parse_plan
 from plans.markdown.encoding import decode
 from plans.markdown.import_ import ImportResult
@@ -24,7 +23,7 @@ def fix_folders(directory: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     A folder with a plan.md is one fix folder; otherwise each folder in it with a plan.md
     is one, in name order. Symbolic links are not followed: a link in a repository could
     point anywhere on the server."""
-    if (directory / PLAN_FILE).exists() or (directory / PLAN_FILE).is_symlink():
+    if present(directory / PLAN_FILE):
         return [directory], []
     found, others = [], []
     for child in sorted(directory.iterdir()):
@@ -32,11 +31,17 @@ def fix_folders(directory: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
             continue
         if child.is_symlink():
             others.append((child, "a symbolic link; not followed"))
-        elif (child / PLAN_FILE).exists() or (child / PLAN_FILE).is_symlink():
+        elif present(child / PLAN_FILE):
             found.append(child)
         else:
             others.append((child, f"no {PLAN_FILE} in it"))
     return found, others
+
+
+def present(path: Path) -> bool:
+    """Whether a file is there, a symbolic link included (even one that leads nowhere):
+    `read_file` then says why it is not read, rather than the file going unmentioned."""
+    return path.exists() or path.is_symlink()
 
 
 def read_file(path: Path, limit: int, *, follow_link: bool = False) -> bytes:
@@ -52,9 +57,8 @@ def read_file(path: Path, limit: int, *, follow_link: bool = False) -> bytes:
 
 
 def check_spec(data: bytes) -> str:
-    """The text of a spec.md, kept as it came; ValueError if it cannot be kept and shown."""
-    if len(data) > limits.SPEC_BYTES:
-        raise ValueError(f"{len(data)} bytes; a spec may be at most {limits.SPEC_BYTES} bytes")
+    """The text of a spec.md read by `read_file` (within `limits.SPEC_BYTES`), kept as it
+    came; ValueError if it is not text that can be shown."""
     try:
         return decode(data)[0]
     except PlanFormatError as error:

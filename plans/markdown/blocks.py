@@ -119,9 +119,7 @@ def split_lines(text: str) -> list[Line]:
         if "\x00" in raw:
             # No database keeps it faithfully (PostgreSQL refuses it): not a text file.
             raise PlanFormatError(number, "contains a NUL byte; is this a text file?")
-    in_code = set()
-    for start, end in fences(raw_lines).items():
-        in_code.update(range(start + 1, end))
+    in_code = code_body_lines(raw_lines)
     lines = [
         Line(number, raw if number - 1 in in_code else raw.rstrip())
         for number, raw in enumerate(raw_lines, start=1)
@@ -129,6 +127,11 @@ def split_lines(text: str) -> list[Line]:
     if lines and lines[-1].text == "":
         lines.pop()
     return lines
+
+
+def code_body_lines(texts: list[str]) -> set[int]:
+    """The indexes of the lines inside fenced code blocks, their fences not included."""
+    return {i for start, end in fences(texts).items() for i in range(start + 1, end)}
 
 
 def fence_opening(text: str) -> re.Match | None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from plans import limits
 from plans.markdown import format as fmt
-from plans.markdown.blocks import fences
+from plans.markdown.blocks import code_body_lines
 from plans.markdown.document import CheckItem, LogRow, PlanDocument, StepData
 from plans.models import PhaseStatus, Priority, Status
 
@@ -85,7 +85,7 @@ def _free_text(text: str) -> str:
     # line's indentation is text (four spaces make a code block), and is kept. Spaces at
     # the end of a line are not written outside code: the importer does not keep them.
     lines = text.strip("\n").split("\n")
-    in_code = {i for start, end in fences(lines).items() for i in range(start + 1, end)}
+    in_code = code_body_lines(lines)
     lines = [line if i in in_code else line.rstrip() for i, line in enumerate(lines)]
     return "\n".join(lines).rstrip()
 

@@ -9,6 +9,7 @@ from plans.imports import (
     check_import,
     check_spec,
     fix_folders,
+    present,
     read_file,
 )
 from plans.limits import CONTROL_CHARS_RE, MAX_IMPORT_BYTES, SPEC_BYTES
@@ -61,7 +62,7 @@ class Command(BaseCommand):
             for folder in folders:
                 tried += 1
                 spec = folder / SPEC_FILE
-                spec = spec if spec.exists() or spec.is_symlink() else None
+                spec = spec if present(spec) else None
                 failed += self._import(str(folder), folder / PLAN_FILE, spec, dry_run, every_line)
         if failed:
             verb = "would not import" if dry_run else "were not imported"
