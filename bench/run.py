@@ -68,7 +68,7 @@ def run(rounds: int) -> None:
         response = client.post(tick_url, {"done": next(wanted)}, headers=htmx)
         assert response.status_code == 200
 
-    from plans.sharing import create_share_link
+    from plans.operations import create_share_link
 
     _link, token = create_share_link(plan.pk)
     poll_url = f"/s/{token}/"

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
+from django.utils import timezone
 
 from plans.defaults import template_document
-from plans.markdown.store import CHECKLIST_ATTRS, create_plan
+from plans.markdown.store import CHECKLIST_ATTRS
 from plans.models import (
     ChecklistItem,
     MonitoringMetric,
@@ -26,7 +27,7 @@ from plans.models import (
     StepTask,
     TimelinePhase,
 )
-from plans.sharing import create_share_link
+from plans.operations import create_plan, create_share_link, record_change
 
 BATCH = 500
 PRIORITIES = list(Priority)
@@ -35,6 +36,11 @@ STATUSES = list(Status)
 
 def seed_plans(count: int) -> None:
     doc = template_document(fix_name="", issue_id="")
+    # The counts `record_change` keeps, for the boxes ticked below.
+    items = [len(getattr(doc, attr)) for attr in CHECKLIST_ATTRS.values()]
+    tasks = [len(step.tasks) for step in doc.steps]
+    boxes_total = sum(items) + sum(tasks)
+    boxes_done = sum((n + 1) // 2 for n in items) + sum(1 for n in tasks if n)
     for start in range(0, count, BATCH):
         with transaction.atomic():
             plans = Plan.objects.bulk_create(
@@ -46,6 +52,8 @@ def seed_plans(count: int) -> None:
                         priority=PRIORITIES[i % 4],
                         status=STATUSES[i % 4],
                         overview=doc.overview,
+                        boxes_total=boxes_total,
+                        boxes_done=boxes_done,
                     )
                     for i in range(start, min(start + BATCH, count))
                 ]
@@ -119,6 +127,7 @@ def seed_large_plan() -> Plan:
             for i in range(2000)
         ]
     )
+    record_change(plan.pk, timezone.now())
     return plan
 
 

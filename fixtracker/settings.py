@@ -139,11 +139,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 # django-axes first: it refuses a locked-out client and username before the next backend
-# hashes the password (docs/security.md). Then Django's ModelBackend, reading a user's
-# permissions in one query (plans/permissions.py); it is the one that logs users in.
+# hashes the password (docs/security.md). Then Django's ModelBackend, which logs users in.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "plans.permissions.ModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -158,22 +157,6 @@ USE_TZ = True
 
 # How often an open stakeholder page asks whether the plan changed (a 304 when it did not).
 FIXTRACKER_POLL_SECONDS = int(os.environ.get("FIXTRACKER_POLL_SECONDS", "15"))
-# How long a worker may answer such a poll "unchanged" from memory, without the database.
-FIXTRACKER_UNCHANGED_SECONDS = float(os.environ.get("FIXTRACKER_UNCHANGED_SECONDS", "1"))
-
-# Per worker process. "rendered" holds work keyed by what it shows (a plan page's body and a
-# Markdown export by the plan's last change, the dashboard by the latest change to any plan),
-# so an entry is never stale, only unused. A large plan's page is about a megabyte; 64
-# entries bound a worker's share.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "rendered": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "rendered",
-        "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": 64},
-    },
-}
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

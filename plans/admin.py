@@ -5,7 +5,6 @@ from collections import Counter
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import Max
@@ -13,7 +12,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 
-from plans import limits
+from plans import limits, operations
 from plans.forms import AdminLoginForm, ChecksText
 from plans.models import (
     ChecklistItem,
@@ -131,6 +130,10 @@ class LimitedInline(admin.TabularInline):
         return [*readonly, "position"] if _has_position(self.model) else readonly
 
 
+def _ids(plan_ids) -> list[int]:
+    return sorted({plan_id for plan_id in plan_ids if plan_id is not None})
+
+
 def _plan_id(obj) -> int | None:
     if isinstance(obj, Plan):
         return obj.pk
@@ -150,23 +153,22 @@ class OddFiltersRefused:
 
 
 class ChangesPlan(OddFiltersRefused):
-    """An admin change to a plan or its rows takes the plan's row lock first, as every change
-    in the app does (plans.workflow), and moves the plan's `updated_at`: open stakeholder
-    pages poll on it, and rendered steps and downloads are cached by it.
+    """An admin change to a plan or its rows is a plan operation in two halves, around the
+    admin's own saves and deletes in its transaction: it takes the plan's row lock first,
+    and ends with `record_change` (the plan's version and checkbox counts), as
+    `plans.operations.changing` does for every change in the app.
     """
 
     def _lock(self, plan_ids) -> None:
         # In id order, so that two admins changing several plans take them in the same order.
-        from plans.workflow import lock_plan
+        for plan_id in _ids(plan_ids):
+            operations.lock_plan(plan_id)
 
-        for plan_id in sorted({plan_id for plan_id in plan_ids if plan_id is not None}):
-            lock_plan(plan_id)
-
-    def _touch(self, plan_ids) -> None:
-        from plans.workflow import touch
-
-        for plan_id in sorted({plan_id for plan_id in plan_ids if plan_id is not None}):
-            touch(plan_id, timezone.now())
+    def _record(self, plan_ids) -> None:
+        # A plan deleted here has nothing left to record.
+        existing = set(Plan.objects.filter(pk__in=_ids(plan_ids)).values_list("pk", flat=True))
+        for plan_id in sorted(existing):
+            operations.record_change(plan_id, timezone.now())
 
     def changeform_view(self, request, *args, **kwargs):
         # The form checked positions and parents before the save took the plan's lock; a
@@ -198,7 +200,7 @@ class ChangesPlan(OddFiltersRefused):
         self._lock([_plan_id(obj)])
         _place_at_end(obj)
         super().save_model(request, obj, form, change)
-        self._touch([_plan_id(obj)])
+        self._record([_plan_id(obj)])
 
     def save_formset(self, request, form, formset, change):
         rows = formset.save(commit=False)
@@ -211,19 +213,19 @@ class ChangesPlan(OddFiltersRefused):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        self._touch([_plan_id(form.instance)])
+        self._record([_plan_id(form.instance)])
 
     def delete_model(self, request, obj):
         plan_id = _plan_id(obj)
         self._lock([plan_id])
         super().delete_model(request, obj)
-        self._touch([plan_id])
+        self._record([plan_id])
 
     def delete_queryset(self, request, queryset):
         plan_ids = [_plan_id(obj) for obj in queryset]
         self._lock(plan_ids)
         super().delete_queryset(request, queryset)
-        self._touch(plan_ids)
+        self._record(plan_ids)
 
 
 class ChecklistItemInlineForm(TextRulesForm):
@@ -331,17 +333,8 @@ class PlanAdmin(ChangesPlan, admin.ModelAdmin):
         ProgressLogEntryInline,
     ]
 
-    # A deleted plan must leave the dashboard; its list is cached by the latest change,
-    # which a deletion does not move. This worker forgets at once, others within a minute.
     # ChangesPlan locks the plan rows first, so a deletion waits for changes in the app,
     # and changes after it find the plan gone (404), instead of both deadlocking.
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        caches["rendered"].clear()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        caches["rendered"].clear()
 
 
 class StepTaskInline(LimitedInline):

@@ -137,6 +137,6 @@ def template_document(
 
 def create_plan_from_template(**header) -> Plan:
     """A new plan holding the template's default items, with the given header values."""
-    from plans.markdown.store import create_plan
+    from plans.operations import create_plan
 
     return create_plan(template_document(**header))

@@ -4,10 +4,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from django.core.cache import caches
 from django.http import HttpResponse
-
-from plans.markdown import export_plan
 
 # Characters that Windows, macOS or Linux refuse or treat specially in a file name.
 UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
@@ -61,18 +58,3 @@ def markdown_response(text: str, filename: str, fallback: str) -> HttpResponse:
     response["Content-Disposition"] = content_disposition(filename, fallback)
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def cached_export(plan_id: int, updated_at, *, stakeholder_copy: bool = False) -> str:
-    """`export_plan`, remembered per worker until the plan changes.
-
-    Every change to a plan moves its `updated_at` (the stakeholder page's ETag rests on the
-    same rule), so the key changes with it and a stale copy is never served. A large plan
-    takes ~90 ms to export and far less to look up.
-    """
-    key = f"export:{plan_id}:{updated_at.timestamp():.6f}:{int(stakeholder_copy)}"
-    text = caches["rendered"].get(key)
-    if text is None:
-        text = export_plan(plan_id, stakeholder_copy=stakeholder_copy)
-        caches["rendered"].set(key, text)
-    return text

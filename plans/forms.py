@@ -360,7 +360,7 @@ class StatusForm(CleanTextForm):
     to = forms.ChoiceField(choices=Status.choices)
 
     def clean(self):
-        from plans.workflow import neighbours
+        from plans.operations import neighbours
 
         cleaned = super().clean()
         expected, to = cleaned.get("expected"), cleaned.get("to")

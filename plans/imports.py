@@ -6,10 +6,11 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from plans.markdown import PlanFormatError, create_plan, parse_plan
+from plans.markdown import PlanFormatError, parse_plan
 from plans.markdown.encoding import decode
 from plans.markdown.import_ import ImportResult
 from plans.models import PendingImport
+from plans.operations import create_plan
 
 # A fix folder, as teams keep them: docs/fixes/<ISSUE>-<NAME>/plan.md beside spec.md.
 PLAN_FILE = "plan.md"

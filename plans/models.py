@@ -97,6 +97,11 @@ class Plan(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by `plans.operations.record_change`, at the end of every change to the plan: the
+    # version is the stakeholder page's ETag; the counts are the dashboard's progress bars.
+    version = models.PositiveBigIntegerField(default=1, editable=False)
+    boxes_total = models.PositiveIntegerField(default=0, editable=False)
+    boxes_done = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -104,8 +109,6 @@ class Plan(models.Model):
             models.Index(fields=["status", "-created"], name="plan_status_created"),
             models.Index(fields=["priority", "-created"], name="plan_priority_created"),
             models.Index(fields=["-created", "-id"], name="plan_created"),
-            # The dashboard asks for the latest change of any plan on every request.
-            models.Index(fields=["updated_at"], name="plan_updated_at"),
         ]
         constraints = [choice_check("priority", Priority), choice_check("status", Status)]
 

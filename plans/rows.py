@@ -3,15 +3,12 @@
 `ROW_KINDS` says, for each list the URLs name (`prerequisites`, `tasks`, `metrics` ...),
 which model holds it, which form edits a row and which partial shows one. Adding, moving
 and deleting keep positions dense (0, 1, 2 ...) under the unique (parent, position)
-constraints. Each takes the plan's row lock before it reads or writes a row (the lock order
-of `plans.workflow`), so two people reordering, editing or deleting take turns.
+constraints; the changes themselves are plan operations (`plans.operations`).
 """
 
 from dataclasses import dataclass
 
-from django.db import models, transaction
-from django.db.models import F, Max
-from django.utils import timezone
+from django.db import models
 
 from plans import forms, limits
 from plans.models import (
@@ -25,7 +22,6 @@ from plans.models import (
     StepTask,
     TimelinePhase,
 )
-from plans.workflow import lock_plan, log_phase_override, touch
 
 # How many rows one list of each model may hold: the steps or a table of one plan, one
 # checklist (per kind), the tasks or files of one step, a plan's log. Tasks also count
@@ -164,81 +160,3 @@ ROW_KINDS = {
     ]
 }
 CHECKLIST_KIND_NAMES = {kind.checklist_kind: kind.name for kind in ROW_KINDS.values()}
-
-
-@transaction.atomic
-def add_row(plan_id: int, kind: RowKind, form: forms.MergingForm) -> models.Model:
-    """Save a valid add form's row at the end of its list.
-
-    Raises DoesNotExist when the plan, or the step a task is added to, was deleted, and
-    LimitReached when the list (or, for a task, the plan's tasks) is full.
-    """
-    row = form.instance
-    lock_plan(plan_id)
-    if kind.in_step and not Step.objects.filter(pk=row.step_id, plan_id=plan_id).exists():
-        raise Step.DoesNotExist
-    last = kind.siblings(row).aggregate(last=Max("position"))["last"]
-    row.position = 0 if last is None else last + 1
-    # Positions are dense, so the next position is the list's length.
-    limits.check_room(kind.limit, row.position)
-    if kind.in_step:
-        limits.check_room(limits.TASKS, kind.rows_for(plan_id).count())
-    form.save()
-    touch(plan_id, timezone.now())
-    return row
-
-
-@transaction.atomic
-def edit_row(plan_id: int, rows: models.QuerySet, form_class, data, *, user) -> forms.MergingForm:
-    """Bind an edit form to the row as it is now, locked, and save it if valid.
-
-    Locking before binding is what lets the form tell this user's changes from another's.
-    Raises DoesNotExist when `rows` is empty.
-    """
-    lock_plan(plan_id)
-    row = rows.select_for_update(of=("self",)).get()
-    form = form_class(data, instance=row)
-    if form.is_valid():
-        changed = form.changed_fields
-        form.save()
-        touch(plan_id, timezone.now())
-        if isinstance(row, TimelinePhase):
-            log_phase_override(row, changed, user)
-    return form
-
-
-@transaction.atomic
-def move_row(plan_id: int, kind: RowKind, row: models.Model, *, up: bool) -> bool:
-    """Swap a row with its neighbour above or below; False when it is already at that end.
-
-    Raises DoesNotExist when the row was deleted meanwhile.
-    """
-    lock_plan(plan_id)
-    row.refresh_from_db(fields=["position"])
-    siblings = kind.siblings(row)
-    if up:
-        neighbour = siblings.filter(position__lt=row.position).order_by("-position").first()
-    else:
-        neighbour = siblings.filter(position__gt=row.position).order_by("position").first()
-    if neighbour is None:
-        return False
-    mine, theirs = row.position, neighbour.position
-    siblings.filter(pk=row.pk).update(position=SHIFT + mine)
-    siblings.filter(pk=neighbour.pk).update(position=mine)
-    siblings.filter(pk=row.pk).update(position=theirs)
-    touch(plan_id, timezone.now())
-    return True
-
-
-@transaction.atomic
-def delete_row(plan_id: int, kind: RowKind, row: models.Model) -> None:
-    lock_plan(plan_id)
-    siblings = kind.siblings(row)
-    position = siblings.filter(pk=row.pk).values_list("position", flat=True).first()
-    if position is None:
-        return
-    row.delete()
-    # Two passes: a single "position - 1" can meet a row not yet moved, mid-statement.
-    siblings.filter(position__gt=position).update(position=F("position") + SHIFT)
-    siblings.filter(position__gte=SHIFT).update(position=F("position") - SHIFT - 1)
-    touch(plan_id, timezone.now())

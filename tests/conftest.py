@@ -65,21 +65,6 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def empty_caches():
-    """Each test starts without pages rendered by another (SQLite reuses a rolled-back id)."""
-    from django.core.cache import caches
-
-    for cache in caches.all():
-        cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def polls_always_ask_the_database(settings):
-    """Most tests change a plan and poll at once; test_stakeholder_page tests the window."""
-    settings.FIXTRACKER_UNCHANGED_SECONDS = 0
-
-
 def round_trip(client, plan):
     """Download a plan, upload it again through the preview, and check the new plan's
     download is the same bytes; returns the new plan."""

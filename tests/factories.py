@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils import timezone
+
 from plans.defaults import create_plan_from_template
 from plans.markdown.document import (
     CheckItem,
@@ -27,6 +29,7 @@ from plans.models import (
     StepTask,
     TimelinePhase,
 )
+from plans.operations import record_change
 
 CREATED_AT = datetime.datetime(2026, 11, 20, 9, 14, tzinfo=datetime.UTC)
 
@@ -139,6 +142,8 @@ def filled_plan() -> Plan:
             ),
         ]
     )
+    # Built row by row for its known state: recorded as one change, as an admin's would be.
+    record_change(plan.pk, timezone.now())
     plan.refresh_from_db()
     return plan
 

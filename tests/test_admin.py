@@ -56,24 +56,27 @@ def test_plan_list_searches_and_filters(admin_client):
 
 
 def test_editing_a_plans_row_in_the_admin_counts_as_a_change_of_the_plan(admin_client):
-    """Stakeholder pages poll on the plan's last change, and rendered steps are cached by it."""
+    """Stakeholder pages poll on the plan's version, and the dashboard reads its counts."""
     from plans.models import StepTask
 
     plan = template_plan()
     task = StepTask.objects.filter(step__plan=plan).first()
-    before = Plan.objects.get(pk=plan.pk).updated_at
+    before = Plan.objects.get(pk=plan.pk)
 
     response = admin_client.post(
         reverse("admin:plans_steptask_change", args=[task.pk]),
-        {"step": task.step_id, "text": "Edited in the admin", "depth": 0},
+        {"step": task.step_id, "text": "Edited in the admin", "depth": 0, "done": "on"},
     )
 
     assert response.status_code == 302
-    assert Plan.objects.get(pk=plan.pk).updated_at > before
+    after = Plan.objects.get(pk=plan.pk)
+    assert after.version > before.version and after.updated_at > before.updated_at
+    assert after.boxes_done == before.boxes_done + 1
     deleted = admin_client.post(
         reverse("admin:plans_steptask_delete", args=[task.pk]), {"post": "yes"}
     )
     assert deleted.status_code == 302
+    assert Plan.objects.get(pk=plan.pk).boxes_total == before.boxes_total - 1
 
 
 def test_the_admin_refuses_control_characters_as_the_forms_do(admin_client):

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from plans.models import ChecklistKind, PlanSpec
-from plans.sharing import create_share_link
+from plans.operations import create_share_link
 from tests.factories import template_plan
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from plans.markdown import import_plan
 from plans.models import Plan
-from plans.sharing import create_share_link
+from plans.operations import create_share_link
 from tests.factories import filled_plan, template_plan
 
 pytestmark = pytest.mark.django_db

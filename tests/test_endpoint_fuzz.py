@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import caches
 from django.core.signals import got_request_exception
 from django.db import transaction
 from django.forms import DateField
@@ -26,9 +25,9 @@ from hypothesis import strategies as st
 
 from plans import forms
 from plans.models import Priority, Status
+from plans.operations import create_share_link
 from plans.rows import ROW_KINDS
 from plans.sections import SECTIONS
-from plans.sharing import create_share_link
 from tests.conftest import GOLDEN, HTMX
 from tests.factories import template_plan
 from tests.test_authorization_matrix import MATRIX
@@ -340,8 +339,6 @@ def test_no_request_gets_a_server_error(name, method, data, objects, debug_off):
             transaction.set_rollback(True)
     finally:
         got_request_exception.disconnect(errors)
-        for cache in caches.all():
-            cache.clear()
 
     assert response.status_code < 500, (
         describe(method, url, headers, fields) + "\n" + "\n".join(errors.tracebacks)

@@ -98,7 +98,7 @@ def test_export_runs_the_same_queries_for_a_small_and_a_large_plan(
     django_assert_num_queries,
 ):
     from plans.markdown.document import CheckItem, LogRow, MetricRow, StepData
-    from plans.markdown.store import create_plan
+    from plans.operations import create_plan
 
     small = template_plan()
     big_doc = template_document(now=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))

@@ -1,14 +1,14 @@
 """An action that fails halfway leaves nothing half-done: each one is a single transaction.
 
 Each test breaks the action after its first write (the failure is injected into the
-workflow function that writes second) and checks the database is as it was before.
+plan operation that writes second) and checks the database is as it was before.
 """
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from plans import rows, workflow
+from plans import operations
 from plans.markdown import store
 from plans.models import ChecklistKind, Plan, ProgressLogEntry, Status, StepTask
 from tests.conftest import GOLDEN, HTMX
@@ -34,7 +34,7 @@ def failing(engineer):
 
 def test_a_status_change_that_fails_after_its_update_is_undone(failing, monkeypatch):
     plan = template_plan()
-    monkeypatch.setattr(workflow, "_log", explode)
+    monkeypatch.setattr(operations, "_log", explode)
 
     response = failing.post(
         f"/plans/{plan.pk}/status/", {"expected": "planning", "to": "in_progress"}, headers=HTMX
@@ -53,7 +53,7 @@ def test_a_tick_that_fails_after_its_update_is_undone(failing, monkeypatch):
         failing.post(f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/", {"done": "true"})
     before = Plan.objects.get(pk=plan.pk).updated_at
     # The last tick completes the step: it logs, then fails before timing the phase.
-    monkeypatch.setattr(workflow, "elapsed_since_start", explode)
+    monkeypatch.setattr(operations, "elapsed_since_start", explode)
 
     response = failing.post(
         f"/plans/{plan.pk}/rows/tasks/{tasks[-1].pk}/done/", {"done": "true"}, headers=HTMX
@@ -71,7 +71,7 @@ def test_a_delete_that_fails_before_renumbering_is_undone(failing, monkeypatch):
     plan = template_plan()
     items = plan.checklist_items.filter(kind=ChecklistKind.PREREQUISITE).order_by("position")
     before = [(i.pk, i.position) for i in items]
-    monkeypatch.setattr(rows, "touch", explode)
+    monkeypatch.setattr(operations, "record_change", explode)
 
     response = failing.post(f"/plans/{plan.pk}/rows/prerequisites/{before[1][0]}/delete/")
 
@@ -86,7 +86,7 @@ def test_a_phase_edit_that_fails_while_logging_is_undone(failing, monkeypatch):
     form = page.context["edit_form"]
     data = {**{k: "" if v is None else str(v) for k, v in form.current.items()}}
     data.update(base=form.initial["base"], actual_time="+2 hours")
-    monkeypatch.setattr(rows, "log_phase_override", explode)
+    monkeypatch.setattr(operations, "log_phase_override", explode)
 
     response = failing.post(f"/plans/{plan.pk}/rows/phases/{phase.pk}/edit/", data)
 

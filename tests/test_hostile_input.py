@@ -8,9 +8,9 @@ import pytest
 
 from plans.markdown import export_plan
 from plans.models import Plan
+from plans.operations import create_share_link
 from plans.rows import ROW_KINDS
 from plans.sections import SECTIONS
-from plans.sharing import create_share_link
 from tests.conftest import HTMX
 from tests.factories import template_plan
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from plans.markdown import PlanFormatError, import_plan
 from plans.models import Plan, ProgressLogEntry
-from plans.sharing import create_share_link
+from plans.operations import create_share_link
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.django_db

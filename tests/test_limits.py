@@ -9,10 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from plans import limits
-from plans.markdown import PlanFormatError, create_plan, export_plan, parse_plan, render_plan
+from plans.markdown import PlanFormatError, export_plan, parse_plan, render_plan
 from plans.markdown.document import CheckItem, LogRow, MetricRow, PhaseRow, StakeholderRow, StepData
 from plans.models import ChecklistItem, ChecklistKind, Plan, ProgressLogEntry, StepTask
-from plans.sharing import create_share_link
+from plans.operations import create_plan, create_share_link
 from tests.conftest import HTMX, upload_and_import
 from tests.factories import CREATED_AT, largest_document, template_plan
 

@@ -56,12 +56,12 @@ def test_it_404s_for_a_missing_plan(alice):
 
 def test_logging_to_a_plan_deleted_meanwhile_raises_does_not_exist_and_writes_nothing(engineer):
     # The view found the plan; someone deleted it before the entry was written (was a 500).
-    from plans import workflow
+    from plans import operations
     from plans.models import Plan, ProgressLogEntry
 
     plan = template_plan()
     Plan.objects.filter(pk=plan.pk).delete()
 
     with pytest.raises(Plan.DoesNotExist):
-        workflow.add_log_entry(plan.pk, update="Too late", user=engineer)
+        operations.add_log_entry(plan.pk, update="Too late", user=engineer)
     assert not ProgressLogEntry.objects.filter(update="Too late").exists()

@@ -193,7 +193,7 @@ def test_each_request_is_one_json_line_with_its_request_id(client, json_log):
 
 @pytest.mark.django_db
 def test_share_link_tokens_never_reach_the_log(client, json_log):
-    from plans.sharing import create_share_link
+    from plans.operations import create_share_link
     from tests.factories import template_plan
 
     _link, token = create_share_link(template_plan().pk)

@@ -23,8 +23,9 @@ from plans.markdown.document import (
 )
 from plans.markdown.export import render_plan
 from plans.markdown.import_ import parse_plan
-from plans.markdown.store import create_plan, load_document
+from plans.markdown.store import load_document
 from plans.models import PhaseStatus, Priority, Status
+from plans.operations import create_plan
 
 WORD_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789éßø漢"
 PUNCTUATION = ".,:;!?/-+<>%&=_'\"[]"

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from plans.defaults import template_document
-from plans.markdown import create_plan, export_plan, import_plan
+from plans.markdown import export_plan, import_plan
 from plans.markdown import format as fmt
 from plans.markdown.document import (
     CheckItem,
@@ -29,6 +29,7 @@ from plans.markdown.document import (
 from plans.markdown.export import render_plan
 from plans.markdown.import_ import parse_plan
 from plans.models import PhaseStatus
+from plans.operations import create_plan
 from tests.test_round_trip import minute
 
 HOSTILE_CHARS = "ab #`~|\\*_[]()<>!-:x✅{}\t5"

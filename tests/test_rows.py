@@ -286,7 +286,7 @@ def test_every_row_action_requires_change_permission(bob):
 
 def test_moving_a_row_someone_just_deleted_changes_nothing(alice):
     # The view reads the row, then someone deletes it before the move takes its locks.
-    from plans import rows as row_ops
+    from plans import operations as row_ops
     from plans.rows import ROW_KINDS
 
     plan = template_plan()
@@ -300,7 +300,7 @@ def test_moving_a_row_someone_just_deleted_changes_nothing(alice):
 
 def test_adding_a_task_to_a_step_someone_just_deleted_adds_nothing(alice):
     from plans import forms
-    from plans import rows as row_ops
+    from plans import operations as row_ops
     from plans.rows import ROW_KINDS
 
     plan = template_plan()

@@ -15,7 +15,7 @@ from plans.markdown.document import PlanDocument, StepData
 from plans.markdown.format import PLACEHOLDER_RE, TIME_FORMAT
 from plans.markdown.import_ import parse_plan
 from plans.models import PhaseStatus, Priority, Status
-from plans.sharing import create_share_link
+from plans.operations import create_share_link
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from plans.markdown.blocks import PlanFormatError
 from plans.markdown.export import render_plan
 from plans.markdown.import_ import parse_plan
 from plans.markdown.redact import for_stakeholders
-from plans.markdown.store import create_plan, load_document
+from plans.markdown.store import load_document
 
 __all__ = ["PlanFormatError", "export_plan", "import_plan"]
 
@@ -30,5 +30,8 @@ def import_plan(text: str | bytes, *, spec: bytes | None = None):
     Raises `PlanFormatError` (with the line number) when the text is not a plan, and
     writes nothing in that case.
     """
+    # Imported here: plans.operations reads documents through this package.
+    from plans.operations import create_plan
+
     result = parse_plan(text)
     return create_plan(result.document, spec=spec), result.warnings

@@ -1,6 +1,5 @@
 """Move a `PlanDocument` into the database and back, in a constant number of queries."""
 
-from django.db import transaction
 from django.db.models import Model, QuerySet
 
 from plans.markdown.document import (
@@ -85,10 +84,9 @@ def load_document(plan_id: int) -> PlanDocument:
     return document_from_plan(plans_with_children().get(pk=plan_id))
 
 
-@transaction.atomic
-def create_plan(doc: PlanDocument, *, spec: bytes | None = None) -> Plan:
-    """Write a whole document as one new plan, with the `spec.md` of its fix folder if it
-    came with one; all of it or, on any error, nothing."""
+def insert_document(doc: PlanDocument, *, spec: bytes | None = None) -> Plan:
+    """Insert a whole document as one new plan, with the `spec.md` of its fix folder if it
+    came with one. Only `plans.operations.create_plan` calls this, in its transaction."""
     plan = _validated(Plan(**doc.header_fields()))
     plan.save()
     if spec is not None:

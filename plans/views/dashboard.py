@@ -1,49 +1,30 @@
 """The dashboard: every plan, newest first, filtered by status and priority, searchable."""
 
 import datetime
-import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, QueryDict
+from django.http import QueryDict
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from plans.forms import DashboardFilterForm
-from plans.queries import counted_progress, dashboard_plans, dashboard_state
-from plans.rendered import render_parts, render_with_parts
+from plans.queries import counted_progress, dashboard_plans
 from plans.views.access import can_edit
 
 PAGE_SIZE = 25
-# How long a worker may keep showing a plan deleted through another worker's admin.
-DASHBOARD_TTL = 60
-PARTS = {
-    "filters": "plans/partials/_dashboard_filters.html",
-    "list": "plans/partials/_plan_list.html",
-}
 
 
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
 def dashboard(request):
-    today = timezone.localdate()
-    editor = can_edit(request.user)
-    # The page changes only when a plan is added or changed, when the date turns (the ages),
-    # or with the query: rendered once per such state and query, per worker.
-    state = (sorted(request.GET.lists()), dashboard_state(), today, editor)
-    key = "dashboard:" + hashlib.sha256(repr(state).encode()).hexdigest()
-    page = render_parts(
-        request,
-        key,
-        PARTS,
-        lambda: dashboard_context(request.GET, today, editor),
-        timeout=DASHBOARD_TTL,
-    )
+    context = dashboard_context(request.GET, timezone.localdate(), can_edit(request.user))
     if request.htmx:
-        return HttpResponse(page["list"])
-    return render_with_parts(request, "plans/dashboard.html", {}, page)
+        return render(request, "plans/partials/_plan_list.html", context)
+    return render(request, "plans/dashboard.html", context)
 
 
 def dashboard_context(query: QueryDict, today: datetime.date, editor: bool) -> dict:

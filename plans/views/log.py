@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
-from plans import workflow
+from plans import operations
 from plans.forms import LogEntryForm
 from plans.limits import LimitReached
 from plans.models import Plan
@@ -22,7 +22,7 @@ def add_log_entry(request, plan_id: int):
         context = {"plan": plan, "log_form": form, "can_edit": True}
         return answer(request, plan_id, "progress-log", TEMPLATE, context, 422)
     try:
-        entry = workflow.add_log_entry(
+        entry = operations.add_log_entry(
             plan_id, update=form.cleaned_data["update"], user=request.user
         )
     except Plan.DoesNotExist:

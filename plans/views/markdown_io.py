@@ -10,14 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from plans.downloads import (
-    cached_export,
     content_disposition,
     download_filename,
     markdown_response,
 )
 from plans.forms import ImportForm
 from plans.imports import check_import, keep_for_preview, pending_import
-from plans.markdown import PlanFormatError, import_plan, parse_plan
+from plans.markdown import PlanFormatError, export_plan, import_plan, parse_plan
 from plans.markdown.encoding import decode
 from plans.markdown.summary import preview
 from plans.models import PendingImport, Plan, PlanSpec
@@ -28,9 +27,9 @@ from plans.views.access import editor_required, plan_url
 @login_required
 def plan_export(request, plan_id: int):
     """The same bytes as `manage.py export_plan`."""
-    plan = get_object_or_404(Plan.objects.only("issue_id", "fix_name", "updated_at"), pk=plan_id)
+    plan = get_object_or_404(Plan.objects.only("issue_id", "fix_name"), pk=plan_id)
     filename = download_filename(plan.issue_id, plan.fix_name, plan.pk)
-    text = cached_export(plan.pk, plan.updated_at)
+    text = export_plan(plan.pk)
     return markdown_response(text, filename, f"plan-{plan.pk}.md")
 
 

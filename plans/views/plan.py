@@ -12,6 +12,7 @@ from plans.defaults import create_plan_from_template
 from plans.forms import LogEntryForm, NewPlanForm, ShareLinkForm
 from plans.markdown.document import variables_of
 from plans.models import Plan
+from plans.operations import author_name, neighbours
 from plans.queries import (
     log_page_number,
     prefetch_plan_page,
@@ -19,13 +20,11 @@ from plans.queries import (
     recent_log,
     step_progress,
 )
-from plans.rendered import render_parts, render_with_parts
 from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS, RowKind
 from plans.sections import SECTIONS
 from plans.sharing import links_of
-from plans.views.access import PAGE_STATE, can_edit, editor_required, plan_url
+from plans.views.access import can_edit, editor_required, plan_url
 from plans.views.ids import parse_id
-from plans.workflow import author_name, neighbours
 
 
 @dataclass
@@ -40,7 +39,7 @@ class RowList:
 
     @cached_property
     def add_form(self):
-        # Built only when a template shows it: a cached list (the plan page's steps) never does.
+        # Built only when a template shows it (for editors).
         if self.failed_add is not None and self.failed_add[0] == self.list_id:
             return self.failed_add[1]
         form = self.kind.add_form(
@@ -103,37 +102,16 @@ def plan_context(plan: Plan, editor: bool, *, failed_add=None, log_page=1, **ext
     return context
 
 
-PAGE_PARTS = {
-    "top": "plans/partials/_plan_top.html",
-    "sections": "plans/partials/_plan_sections.html",
-}
-# A page carrying an open form or a failed action's messages is rendered, not cached.
-UNCACHED_STATE = PAGE_STATE - {"share_form"}
-SHARE_STATE = {"share_form", "new_link", "new_url"}
-
-
 def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
-    """The plan page. Its body is cached per worker until the plan changes (every change
-    moves `updated_at`), so a large plan costs one query to show again, not a render.
-    """
+    """The whole plan page; `extra` carries a failed action's open form and messages."""
     plan = get_object_or_404(Plan, pk=plan_id)
     editor = can_edit(request.user)
     log_page = log_page_number(request.GET.get("log_page"))
-    body_state = {k: v for k, v in extra.items() if k not in SHARE_STATE}
-
-    def body_context():
-        return plan_context(plan, editor, log_page=log_page, **body_state)
-
-    key = None
-    if not body_state.keys() & UNCACHED_STATE:
-        key = f"plan-page:{plan.pk}:{plan.updated_at.timestamp():.6f}:{editor:d}:{log_page}"
-    parts = render_parts(request, key, PAGE_PARTS, body_context)
-    context = {"plan": plan, "can_edit": editor}
+    context = plan_context(plan, editor, log_page=log_page, **extra)
     if editor:
         context["share_links"] = links_of(plan.pk)
-        context["share_form"] = ShareLinkForm()
-        context.update({k: v for k, v in extra.items() if k in SHARE_STATE})
-    return render_with_parts(request, "plans/plan_detail.html", context, parts, status=status)
+        context.setdefault("share_form", ShareLinkForm())
+    return render(request, "plans/plan_detail.html", context, status=status)
 
 
 @require_GET

@@ -6,8 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from plans import rows as row_ops
-from plans import workflow
+from plans import operations
 from plans.forms import DoneForm
 from plans.limits import LimitReached
 from plans.markdown.document import variables_of
@@ -96,7 +95,7 @@ def row_edit(request, plan_id: int, kind: str, row_id: int):
         return render(request, kind.template, context)
     rows = kind.rows_for(plan_id).filter(pk=row_id)
     try:
-        form = row_ops.edit_row(plan_id, rows, kind.form, request.POST, user=request.user)
+        form = operations.edit_row(plan_id, rows, kind.form, request.POST, user=request.user)
     except ObjectDoesNotExist:
         raise Http404("No such row.") from None
     except LimitReached as full:
@@ -137,7 +136,7 @@ def row_add(request, plan_id: int, kind: str):
     form = kind.add_form(request.POST, instance=kind.new_row(parent), prefix=f"add-{list_id}")
     if form.is_valid():
         try:
-            row_ops.add_row(plan_id, kind, form)
+            operations.add_row(plan_id, kind, form)
         except LimitReached as full:
             form.add_error(None, str(full))
             return _failed_add(request, plan, kind, parent, form)
@@ -167,7 +166,7 @@ def row_move(request, plan_id: int, kind: str, row_id: int):
         return _message(request, "Say which way to move: up or down.", 400)
     row = _row(kind, plan_id, row_id)
     try:
-        row_ops.move_row(plan_id, kind, row, up=direction == "up")
+        operations.move_row(plan_id, kind, row, up=direction == "up")
     except ObjectDoesNotExist:
         raise Http404(f"This {kind.noun} was deleted by someone else; reload the page.") from None
     return _list_answer(request, plan_id, kind, row, anchor=_anchor(kind, row))
@@ -179,7 +178,7 @@ def row_delete(request, plan_id: int, kind: str, row_id: int):
     kind = _kind(kind)
     row = _row(kind, plan_id, row_id)
     try:
-        row_ops.delete_row(plan_id, kind, row)
+        operations.delete_row(plan_id, kind, row)
     except ObjectDoesNotExist:
         raise Http404("This plan was deleted by someone else.") from None
     # The deleted row held the focus; the list's add button takes it, not the page's top.
@@ -216,14 +215,14 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
     context = {}
     try:
         if kind.in_step:
-            tick = workflow.set_task_done(plan_id, row_id, done=done, user=request.user)
+            tick = operations.set_task_done(plan_id, row_id, done=done, user=request.user)
             tick.step.progress = progress(tick.done, tick.total)
             context.update(
                 step=tick.step, phase=tick.phase, phase_kind=ROW_KINDS["phases"], new_log=tick.log
             )
             row = tick.task
         else:
-            workflow.set_item_done(
+            operations.set_item_done(
                 plan_id, kind.checklist_kind, row_id, done=done, user=request.user
             )
             row = _row(kind, plan_id, row_id)

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from plans.markdown.document import variables_of
 from plans.models import Plan
-from plans.rows import edit_row
+from plans.operations import edit_row
 from plans.sections import SECTIONS, Section
 from plans.views.access import answer, can_edit, editor_required, plan_url
 

@@ -2,7 +2,7 @@
 
 Read-only in every way: GET and HEAD only (every other method gets 405, never a CSRF
 403), no forms, no CSRF token, no session cookie. The page polls itself; an unchanged
-plan answers 304 from one indexed query.
+plan answers 304 from one indexed query (the plan's version is its ETag).
 
 What the page and the download show is decided once, in `plans.markdown.redact`.
 """
@@ -14,7 +14,8 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from plans.downloads import cached_export, download_filename, markdown_response
+from plans.downloads import download_filename, markdown_response
+from plans.markdown import export_plan
 from plans.markdown.document import LogRow, StepData
 from plans.markdown.redact import for_stakeholders
 from plans.markdown.store import document_from_plan
@@ -26,7 +27,7 @@ from plans.queries import (
     recent_log,
     stakeholder_plan,
 )
-from plans.sharing import LiveLink, live_link, recently_seen_link
+from plans.sharing import LiveLink, live_link
 
 PRIVATE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
@@ -52,10 +53,6 @@ def _not_found(request):
 @csrf_exempt
 @require_safe
 def stakeholder_page(request, token: str):
-    seen = recently_seen_link(token)
-    if seen is not None and (not_modified := _not_modified(request, _validators(request, seen))):
-        return not_modified
-    # Content, and any answer about a change, only from a link that is live now.
     link = live_link(token)
     if link is None:
         return _not_found(request)
@@ -69,10 +66,10 @@ def stakeholder_page(request, token: str):
 
 
 def _validators(request, link: LiveLink) -> dict:
-    changed = link.plan_updated_at
-    # The page and its polled fragment share a URL, so each has its own tag.
-    etag = f"{link.plan_id}-{changed.timestamp():.6f}-{'f' if request.htmx else 'p'}"
-    return {"etag": quote_etag(etag), "last_modified": int(changed.timestamp())}
+    # Every change moves the plan's version (`plans.operations`). The page and its polled
+    # fragment share a URL, so each has its own tag.
+    etag = f"{link.plan_id}-{link.plan_version}-{'f' if request.htmx else 'p'}"
+    return {"etag": quote_etag(etag), "last_modified": int(link.plan_updated_at.timestamp())}
 
 
 def _not_modified(request, validators: dict):
@@ -124,5 +121,5 @@ def stakeholder_export(request, token: str):
         return _not_found(request)
     plan = Plan.objects.only("issue_id", "fix_name").get(pk=link.plan_id)
     filename = download_filename(plan.issue_id, plan.fix_name, plan.pk)
-    text = cached_export(plan.pk, link.plan_updated_at, stakeholder_copy=True)
+    text = export_plan(plan.pk, stakeholder_copy=True)
     return _private(markdown_response(text, filename, f"plan-{plan.pk}.md"))

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 from plans.forms import ShareLinkForm
 from plans.limits import LimitReached
 from plans.models import Plan, ShareLink
-from plans.sharing import create_share_link, links_of, revoke_share_link
+from plans.operations import create_share_link, revoke_share_link
+from plans.sharing import links_of
 from plans.views.access import answer, editor_required
 
 TEMPLATE = "plans/partials/_share_links.html"

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
-from plans import workflow
+from plans import operations
 from plans.forms import StatusForm
 from plans.limits import LimitReached
 from plans.models import Plan
@@ -14,7 +14,7 @@ TEMPLATE = "plans/partials/_status_changed.html"
 
 
 def status_context(plan: Plan, user, **extra) -> dict:
-    back, forward = workflow.neighbours(plan.status)
+    back, forward = operations.neighbours(plan.status)
     return {
         "plan": plan,
         "can_edit": can_edit(user),
@@ -35,14 +35,14 @@ def change_status(request, plan_id: int):
         return answer(request, plan_id, "plan-status", TEMPLATE, context, 422)
     expected, to = form.cleaned_data["expected"], form.cleaned_data["to"]
     try:
-        entries = workflow.change_status(plan_id, expected=expected, to=to, user=request.user)
+        entries = operations.change_status(plan_id, expected=expected, to=to, user=request.user)
     except Plan.DoesNotExist:
         raise Http404("No such plan.") from None
     except LimitReached as full:
         plan = get_object_or_404(Plan, pk=plan_id)
         context = status_context(plan, request.user, status_message=f"Not moved: {full}")
         return answer(request, plan_id, "plan-status", TEMPLATE, context, 422)
-    except workflow.StaleStatus as stale:
+    except operations.StaleStatus as stale:
         plan = get_object_or_404(Plan, pk=plan_id)
         message = (
             f"Someone else moved this plan to {stale.current.label} before you. "

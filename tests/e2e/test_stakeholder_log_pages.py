@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from plans.models import ProgressLogEntry
-from plans.sharing import create_share_link
+from plans.operations import create_share_link
 from tests.factories import CREATED_AT, template_plan
 from tests.test_stakeholder_page import entries
 

@@ -3,7 +3,7 @@
 import pytest
 
 from plans.models import ProgressLogEntry, StepTask
-from plans.sharing import create_share_link
+from plans.operations import create_share_link
 from tests.e2e.conftest import log_in
 from tests.factories import template_plan
 
