@@ -1,9 +1,16 @@
-"""Time FixTracker's main actions beside a bare Django view, in one run, and print ratios.
+"""Time FixTracker's main actions beside the floor, in one run, and check the budget.
 
-    .venv/bin/python -m bench.run [--rounds N]
+    .venv/bin/python -m bench.run [--rounds N] [--plans N]
 
-Runs on a throw-away SQLite database (or DATABASE_URL's server, in a test database), so
-the numbers compare like with like on the same machine rather than promise absolutes.
+The floor is what every engineer's request pays before FixTracker does anything: a bare
+view behind the session, the user and the change permission. Each engineer's action is
+timed beside it, on the same data: 10,000 plans (the dashboard) and one large plan of 20
+steps x 25 tasks with 2,000 log entries (the page, a tick, a status change). The
+stakeholder poll, which needs no login, is timed beside the bare view without one.
+
+Runs on a throw-away SQLite database, or in a test database on DATABASE_URL's server, so
+the ratios compare like with like on one machine rather than promise absolutes. Exits
+non-zero when a ratio is over its budget (issue 13).
 """
 
 import argparse
@@ -13,10 +20,21 @@ import sys
 import time
 from pathlib import Path
 
+# (action, what it is measured against, budget as a multiple of that) from issue 13.
+BUDGET = {
+    "dashboard, 10,000 plans": ("floor", 3.0),
+    "tick a task": ("floor", 3.0),
+    "status change": ("floor", 3.0),
+    "large plan page after a change": ("floor", 15.0),
+    "stakeholder poll (304)": ("bare", 1.5),
+}
+PAGE_BYTES = 300_000
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--plans", type=int, default=10_000)
     args = parser.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,92 +50,132 @@ def main() -> None:
     runner = get_runner(settings)(verbosity=0, interactive=False)
     old_config = runner.setup_databases()
     try:
-        run(args.rounds)
+        over = run(args.rounds, args.plans)
     finally:
         runner.teardown_databases(old_config)
+    sys.exit(1 if over else 0)
 
 
-def run(rounds: int) -> None:
-    from django.contrib.auth.models import Permission, User
-    from django.db import transaction
+def run(rounds: int, plan_count: int) -> list[str]:
+    from django.db import connection
     from django.test import Client
 
-    from plans.management.commands.load_demo import DEMO_FILE
-    from plans.markdown import export_plan, import_plan
-    from plans.models import StepTask
+    from bench.seed import seed_large_plan, seed_large_plan_light, seed_plans, seed_user
+    from plans.models import Plan, StepTask
+    from plans.operations import create_share_link
 
-    demo_text = DEMO_FILE.read_text(encoding="utf-8")
-    plan, _ = import_plan(demo_text)
-    engineer = User.objects.create_user("bench")
-    engineer.user_permissions.add(Permission.objects.get(codename="change_plan"))
+    started = time.monotonic()
+    seed_plans(plan_count)
+    plan = seed_large_plan()
+    # The large plan's log is full (2,000 entries), and a status change logs itself.
+    status_plan = seed_large_plan_light(0)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"seeded {Plan.objects.count()} plans in {time.monotonic() - started:.0f} s")
+
     client = Client()
-    client.force_login(engineer)
+    client.force_login(seed_user())
     htmx = {"HX-Request": "true"}
-    task = StepTask.objects.filter(step__plan=plan).order_by("step__position", "position").last()
-    tick_url = f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/"
-    wanted = iter(["true", "false"] * (rounds + 20))
+    tasks = StepTask.objects.filter(step__plan=plan, position=1).order_by("step__position")
+    tick_url = f"/plans/{plan.pk}/rows/tasks/{tasks[0].pk}/done/"
+    other_tick_url = f"/plans/{plan.pk}/rows/tasks/{tasks[1].pk}/done/"
+    wanted = iter(["true", "false"] * (rounds + 50))
+    moves = iter([("planning", "in_progress"), ("in_progress", "planning")] * (rounds + 50))
+    _link, token = create_share_link(plan.pk)
+    poll_url = f"/s/{token}/"
+    stakeholder = Client()
+    page_bytes = []
 
-    # The same session and middleware for every request, the bare view included.
-    def bare_view():
-        assert client.get("/bench/bare/").status_code == 200
+    def get(c, url, status=200, **kwargs):
+        response = c.get(url, **kwargs)
+        assert response.status_code == status, (url, response.status_code)
+        return response
 
-    def plan_page():
-        assert client.get(f"/plans/{plan.pk}/").status_code == 200
+    def floor():
+        get(client, "/bench/bare-editor/")
+
+    def bare():
+        get(stakeholder, "/bench/bare/")
+
+    def dashboard():
+        get(client, "/")
 
     def tick():
         response = client.post(tick_url, {"done": next(wanted)}, headers=htmx)
         assert response.status_code == 200
 
-    from plans.operations import create_share_link
+    def status():
+        expected, to = next(moves)
+        response = client.post(
+            f"/plans/{status_plan}/status/", {"expected": expected, "to": to}, headers=htmx
+        )
+        assert response.status_code == 200
 
-    _link, token = create_share_link(plan.pk)
-    poll_url = f"/s/{token}/"
-    etag = Client().get(poll_url, headers=htmx)["ETag"]
-    stakeholder = Client()
+    def change_then_page():
+        # A teammate's tick first, untimed: the page is drawn for a plan that just changed.
+        client.post(other_tick_url, {"done": next(wanted)}, headers=htmx)
+        start = time.perf_counter()
+        response = get(client, f"/plans/{plan.pk}/")
+        elapsed = time.perf_counter() - start
+        page_bytes.append(len(response.content))
+        return elapsed
 
-    def stakeholder_poll_unchanged():
-        response = stakeholder.get(poll_url, headers={**htmx, "If-None-Match": etag})
-        assert response.status_code == 304
+    def poll():
+        etag = get(stakeholder, poll_url, headers=htmx)["ETag"]
 
-    def status_there_and_back():
-        url = f"/plans/{plan.pk}/status/"
-        for expected, to in [("in_progress", "in_review"), ("in_review", "in_progress")]:
-            response = client.post(url, {"expected": expected, "to": to}, headers=htmx)
-            assert response.status_code == 200
+        def unchanged():
+            get(stakeholder, poll_url, 304, headers={**htmx, "If-None-Match": etag})
 
-    def export():
-        export_plan(plan.pk)
+        return unchanged
 
-    def import_():
-        with transaction.atomic():
-            import_plan(demo_text)
-            transaction.set_rollback(True)
+    # Each action right after its floor, so the drift of a shared machine cancels out.
+    timings = {}
+    for name, action in [
+        ("dashboard, 10,000 plans", dashboard),
+        ("tick a task", tick),
+        ("status change", status),
+        ("large plan page after a change", change_then_page),
+    ]:
+        timings.setdefault("floor", []).append(measure(floor, rounds))
+        timings[name] = measure(action, rounds)
+    timings["bare"] = [measure(bare, rounds)]
+    timings["stakeholder poll (304)"] = measure(poll(), rounds)
+    timings["floor"] = statistics.median(timings["floor"])
+    timings["bare"] = timings["bare"][0]
 
-    actions = {
-        "bare Django view (GET)": bare_view,
-        "plan page (GET)": plan_page,
-        # Before the actions that change the plan, so the tag it sends stays current.
-        "stakeholder poll (304)": stakeholder_poll_unchanged,
-        "tick a task (HTMX)": tick,
-        "status change x2 (HTMX)": status_there_and_back,
-        "export plan": export,
-        "import plan": import_,
-    }
-    timings = {name: measure(action, rounds) for name, action in actions.items()}
-    base = timings["bare Django view (GET)"]
-    print(f"{'action':<26}{'median':>12}{'ratio':>10}   ({rounds} rounds)")
-    for name, seconds in timings.items():
-        print(f"{name:<26}{seconds * 1000:>10.2f}ms{seconds / base:>9.1f}x")
+    print(f"\n{'action':<34}{'median':>10}{'ratio':>9}{'budget':>9}   ({rounds} rounds)")
+    print(f"{'floor: bare view, editor logged in':<34}{timings['floor'] * 1000:>8.2f}ms")
+    print(f"{'bare view, no login':<34}{timings['bare'] * 1000:>8.2f}ms")
+    over = []
+    for name, (against, budget) in BUDGET.items():
+        ratio = timings[name] / timings[against]
+        mark = "ok" if ratio <= budget else "OVER"
+        if ratio > budget:
+            over.append(name)
+        print(
+            f"{name:<34}{timings[name] * 1000:>8.2f}ms{ratio:>8.1f}x"
+            f"{budget:>8.1f}x   {mark} (vs {'floor' if against == 'floor' else 'bare view'})"
+        )
+    size = max(page_bytes)
+    print(
+        f"{'large plan page size':<34}{size / 1000:>8.0f}KB{'':>9}{PAGE_BYTES // 1000:>7}KB", end=""
+    )
+    print("   ok" if size <= PAGE_BYTES else "   OVER")
+    if size > PAGE_BYTES:
+        over.append("large plan page size")
+    return over
 
 
 def measure(action, rounds: int) -> float:
+    """The median seconds of `action`, or of what it returns when it times itself."""
     for _ in range(min(20, rounds)):
         action()
     samples = []
     for _ in range(rounds):
         start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
+        timed = action()
+        samples.append(timed if timed is not None else time.perf_counter() - start)
     return statistics.median(samples)
 
 

@@ -141,9 +141,15 @@ def session_for(user) -> str:
     return store.session_key
 
 
-def main(count: int) -> dict:
+def seed_user() -> User:
+    """An engineer: a user with the change permission, as the README's set-up makes them."""
     user = User.objects.create_user("load")
     user.user_permissions.add(Permission.objects.get(codename="change_plan"))
+    return user
+
+
+def main(count: int) -> dict:
+    user = seed_user()
     seed_plans(count)
     large = seed_large_plan()
     # One plan per wrk thread for the status benchmark, so threads do not race each other.

@@ -241,6 +241,16 @@ def _set_task_done(plan_id: int, task_id: int, done: bool, user, now) -> TaskTic
     return tick
 
 
+def set_ticks(plan_id: int, kind: RowKind, wanted: dict[int, bool], user) -> None:
+    """Tick and untick several rows of one list, as one change: all of them or none."""
+    with transaction.atomic():
+        for row_id, done in sorted(wanted.items()):
+            if kind.in_step:
+                set_task_done(plan_id, row_id, done=done, user=user)
+            else:
+                set_item_done(plan_id, kind.checklist_kind, row_id, done=done, user=user)
+
+
 def elapsed_since_start(plan_id: int, now: datetime.datetime) -> str:
     """Time since the plan's first log entry (its "Plan created"), written like "+1h 25m".
 

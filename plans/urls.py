@@ -57,6 +57,7 @@ urlpatterns = [
         name="section_edit",
     ),
     path("plans/<id:plan_id>/rows/<str:kind>/add/", rows.row_add, name="row_add"),
+    path("plans/<id:plan_id>/rows/<str:kind>/ticks/", rows.row_ticks, name="row_ticks"),
     path("plans/<id:plan_id>/rows/<str:kind>/<id:row_id>/", rows.row_show, name="row"),
     path("plans/<id:plan_id>/rows/<str:kind>/<id:row_id>/edit/", rows.row_edit, name="row_edit"),
     path("plans/<id:plan_id>/rows/<str:kind>/<id:row_id>/move/", rows.row_move, name="row_move"),

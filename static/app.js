@@ -1,4 +1,5 @@
-// FixTracker's own script: the Copy button beside a new share link, and what a failed HTMX action says.
+// FixTracker's own script: the Copy button beside a new share link, the keyboard on links
+// drawn as buttons and in open forms, and what a failed HTMX action says.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
@@ -38,8 +39,8 @@ function showFailure(elt, text) {
     place.append(alert);
   }
   alert.textContent = text;
-  const box = elt.matches(".check-form") && elt.querySelector("input[type=checkbox]");
-  if (box) box.checked = !box.checked;
+  // The box shows the tick the user asked for; the server did not take it.
+  if (elt.matches("input[type=checkbox]")) elt.checked = !elt.checked;
 }
 
 document.addEventListener("htmx:responseError", (event) => {
@@ -52,4 +53,19 @@ document.addEventListener("htmx:beforeRequest", (event) => {
   const place = event.detail.elt.closest("li, tr, form, section");
   const alert = place && place.querySelector(".htmx-failure");
   if (alert) alert.remove();
+});
+
+// Links drawn as buttons act on Space as buttons do (Enter already follows them), and
+// Escape in an open edit or add form cancels it.
+document.addEventListener("keydown", (event) => {
+  if (event.key === " " && event.target.matches("a[role=button]")) {
+    event.preventDefault();
+    event.target.click();
+  } else if (event.key === "Escape") {
+    const cancel = event.target.closest(".edit-form, .add-form")?.querySelector(".cancel");
+    if (cancel) {
+      event.preventDefault();
+      cancel.click();
+    }
+  }
 });

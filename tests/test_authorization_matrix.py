@@ -69,7 +69,12 @@ MATRIX = {
     ),
     "row_add": (
         lambda o: {"plan_id": o["plan"].pk, "kind": "prerequisites"},
-        {"POST": (LOGIN, 403, 422, LOGIN)},
+        # Without HTMX the editor's GET goes to the plan page with the add form open.
+        {"GET": (LOGIN, 403, 302, LOGIN), "POST": (LOGIN, 403, 422, LOGIN)},
+    ),
+    "row_ticks": (
+        lambda o: {"plan_id": o["plan"].pk, "kind": "prerequisites"},
+        {"POST": (LOGIN, 403, 302, LOGIN)},
     ),
     "row": (
         lambda o: {"plan_id": o["plan"].pk, "kind": "prerequisites", "row_id": o["row"].pk},

@@ -116,6 +116,7 @@ READS = {
     "row_move": lambda c, o: ["direction"],
     "row_delete": lambda c, o: [],
     "row_done": lambda c, o: [forms.DoneForm],
+    "row_ticks": lambda c, o: ["shown", "ticked", "step"],
 }
 QUERY = ["edit", "log", "log_page", "q", "status", "priority", "page", "next"]
 # Read by the stakeholder page (a conditional GET), the request log and the login throttle.
@@ -183,7 +184,8 @@ def path_values(draw, name: str, kwargs: dict, objects: dict) -> dict:
     odd_key = draw(
         st.sampled_from([None] * max(1, len(kwargs)) + list(kwargs)), label="odd in path"
     )
-    kind_names = [k.name for k in ROW_KINDS.values() if k.checkable or name != "row_done"]
+    ticking = name in ("row_done", "row_ticks")
+    kind_names = [k.name for k in ROW_KINDS.values() if k.checkable or not ticking]
     good = {
         "plan_id": st.just(objects["plan"].pk),
         "kind": st.sampled_from(kind_names),

@@ -314,3 +314,40 @@ def test_adding_a_task_to_a_step_someone_just_deleted_adds_nothing(alice):
     with pytest.raises(Step.DoesNotExist):
         row_ops.add_row(plan.pk, ROW_KINDS["tasks"], form)
     assert not StepTask.objects.filter(text="Late task").exists()
+
+
+def test_a_lists_add_form_opens_only_when_asked(alice, django_assert_max_num_queries):
+    plan = template_plan()
+    step = plan.steps.first()
+    page = alice.get(f"/plans/{plan.pk}/").content.decode()
+    assert 'aria-label="Add task"' not in page and f'id="add-tasks-{step.pk}"' in page
+
+    plain = alice.get(url(plan, "tasks", action="add/"), {"step": step.pk})
+    opened = alice.get(f"/plans/{plan.pk}/", {"add": f"tasks-{step.pk}"}).content.decode()
+    with django_assert_max_num_queries(8):
+        fragment = alice.get(url(plan, "tasks", action="add/"), {"step": step.pk}, headers=HTMX)
+    closed = alice.get(
+        url(plan, "tasks", action="add/"), {"step": step.pk, "closed": "1"}, headers=HTMX
+    )
+
+    assert plain.status_code == 302
+    assert plain["Location"] == f"/plans/{plan.pk}/?add=tasks-{step.pk}#tasks-{step.pk}"
+    assert opened.count('aria-label="Add task"') == 1
+    assert f'name="add-tasks-{step.pk}-text"' in opened
+    assert fragment.status_code == 200 and 'class="add-form"' in fragment.content.decode()
+    assert closed.status_code == 200 and b'class="add-link"' in closed.content
+
+
+def test_a_row_moved_from_its_edit_form_stays_in_it(alice):
+    plan = template_plan()
+    first = prerequisites(plan).get(position=0)
+
+    response = alice.post(
+        url(plan, "prerequisites", first, "move/"), {"direction": "down"}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="down-prerequisites-{first.pk}"' in html and "autofocus" in html
+    assert positions(prerequisites(plan)) == [0, 1, 2, 3]
+    assert prerequisites(plan).get(pk=first.pk).position == 1

@@ -53,6 +53,12 @@ def list_id(row, kind) -> str:
 
 
 @register.filter
+def dom_id(row, kind) -> str:
+    """`tasks-12`: the HTML id of a row, and its anchor."""
+    return f"{kind.name}-{row.pk}"
+
+
+@register.filter
 def cells(row, kind) -> list[str]:
     """A table row's values in column order, choices shown by their labels."""
     values = []

@@ -15,7 +15,7 @@ PAGE_STATE = {
     "editing_kind",
     "editing_id",
     "edit_form",
-    "failed_add",
+    "open_add",
     "status_message",
     "log_form",
     "share_form",

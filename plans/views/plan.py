@@ -6,6 +6,7 @@ from functools import cached_property
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from plans.defaults import create_plan_from_template
@@ -27,44 +28,77 @@ from plans.views.access import can_edit, editor_required, plan_url
 from plans.views.ids import parse_id
 
 
+def rows_url(plan_id: int, kind_name: str) -> str:
+    """`/plans/1/rows/tasks/`: the start of the URL of every row of a list, built once for
+    the list rather than reversed for each of its rows."""
+    return reverse("row_add", args=[plan_id, kind_name]).removesuffix("add/")
+
+
 @dataclass
 class RowList:
-    """One editable list as the page shows it: its rows, its HTML id and its add form."""
+    """One editable list as the page shows it: its rows, its HTML id and its add form.
+
+    `open_add` is `(list_id, form or None)`: the list whose add form is open, with the
+    form that failed (None for an empty one).
+    """
 
     kind: RowKind
     rows: list
     list_id: str
     parent: Model
-    failed_add: tuple | None = None
+    open_add: tuple | None = None
+
+    @property
+    def plan_id(self) -> int:
+        return self.parent.plan_id if self.kind.in_step else self.parent.pk
+
+    @cached_property
+    def rows_url(self) -> str:
+        return rows_url(self.plan_id, self.kind.name)
+
+    @property
+    def row_ids(self) -> str:
+        return ",".join(str(row.pk) for row in self.rows)
+
+    @property
+    def done_ids(self) -> str:
+        return ",".join(str(row.pk) for row in self.rows if row.done)
+
+    @property
+    def add_open(self) -> bool:
+        return self.open_add is not None and self.open_add[0] == self.list_id
 
     @cached_property
     def add_form(self):
-        # Built only when a template shows it (for editors).
-        if self.failed_add is not None and self.failed_add[0] == self.list_id:
-            return self.failed_add[1]
+        # Built only when a template shows it: an open add form, or a table's column heads.
+        if self.add_open and self.open_add[1] is not None:
+            return self.open_add[1]
         form = self.kind.add_form(
             instance=self.kind.new_row(self.parent), prefix=f"add-{self.list_id}"
         )
         if "text" in form.fields:
             form.fields["text"].label = f"New {self.kind.noun}"
+        if self.add_open:
+            first = next(iter(form.fields.values()))
+            first.widget.attrs["autofocus"] = True
         return form
 
 
-def row_list(kind: RowKind, rows: list, parent: Model, failed_add=None) -> RowList:
-    return RowList(kind, rows, kind.list_id(parent), parent, failed_add)
+def row_list(kind: RowKind, rows: list, parent: Model, open_add=None) -> RowList:
+    return RowList(kind, rows, kind.list_id(parent), parent, open_add)
 
 
-def task_list(step, failed_add=None) -> RowList:
-    return row_list(ROW_KINDS["tasks"], list(step.tasks.all()), step, failed_add)
+def task_list(step, open_add=None) -> RowList:
+    return row_list(ROW_KINDS["tasks"], list(step.tasks.all()), step, open_add)
 
 
-def decorate_step(step, failed_add=None) -> None:
+def decorate_step(step, open_add=None) -> None:
     """Give a step (tasks prefetched) its progress and its task list for the templates."""
     step.progress = step_progress(step)
-    step.task_list = task_list(step, failed_add)
+    step.task_list = task_list(step, open_add)
 
 
-def plan_context(plan: Plan, editor: bool, *, failed_add=None, log_page=1, **extra) -> dict:
+def plan_context(plan: Plan, editor: bool, *, open_add=None, log_page=1, **extra) -> dict:
     """Everything the body of the plan page shows; fetches the plan's children."""
     prefetch_plan_page(plan)
     log = recent_log(plan.pk, log_page)
@@ -74,9 +108,9 @@ def plan_context(plan: Plan, editor: bool, *, failed_add=None, log_page=1, **ext
     overall = prefetched_progress(plan)  # gives each step its progress too
     steps = list(plan.steps.all())
     for step in steps:
-        step.task_list = task_list(step, failed_add)
+        step.task_list = task_list(step, open_add)
     lists = {
-        name: row_list(ROW_KINDS[name], rows, plan, failed_add) for name, rows in checklists.items()
+        name: row_list(ROW_KINDS[name], rows, plan, open_add) for name, rows in checklists.items()
     }
     for name, rows in [
         ("steps", steps),
@@ -84,11 +118,15 @@ def plan_context(plan: Plan, editor: bool, *, failed_add=None, log_page=1, **ext
         ("stakeholders", list(plan.stakeholder_updates.all())),
         ("phases", list(plan.phases.all())),
     ]:
-        lists[name] = row_list(ROW_KINDS[name], rows, plan, failed_add)
+        lists[name] = row_list(ROW_KINDS[name], rows, plan, open_add)
     back, forward = neighbours(plan.status)
     context = {
         "plan": plan,
         "can_edit": editor,
+        # Asked of every row: given, so that no row looks them up in vain.
+        "editing_kind": "",
+        "editing_id": None,
+        "focus": False,
         "variables": variables_of(plan),
         "lists": lists,
         "progress": overall,
@@ -117,11 +155,14 @@ def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
 @require_GET
 @login_required
 def plan_detail(request, plan_id: int):
-    """The plan page; `?edit=header` or `?edit=metrics-12` opens that form without JavaScript."""
+    """The plan page; `?edit=header` or `?edit=metrics-12` opens that form, and
+    `?add=tasks-12` a list's add form, without JavaScript."""
     extra = {}
-    target = request.GET.get("edit", "")
-    if target and can_edit(request.user):
-        extra = edit_target_context(plan_id, target)
+    if can_edit(request.user):
+        if target := request.GET.get("edit", ""):
+            extra = edit_target_context(plan_id, target)
+        elif target := request.GET.get("add", ""):
+            extra = {"open_add": (target, None)}
     return render_plan_page(request, plan_id, **extra)
 
 

@@ -15,7 +15,7 @@ from plans.queries import plan_with_progress, progress
 from plans.rows import ROW_KINDS, RowKind
 from plans.views.access import answer, can_edit, editor_required, plan_url
 from plans.views.ids import parse_id
-from plans.views.plan import decorate_step, row_list
+from plans.views.plan import decorate_step, row_list, rows_url
 
 
 def _kind(name: str) -> RowKind:
@@ -33,18 +33,20 @@ def _row(kind: RowKind, plan_id: int, row_id: int):
 
 def row_context(plan: Plan, user, kind: RowKind, row, **extra) -> dict:
     if kind.name == "steps":
-        decorate_step(row, extra.pop("failed_add", None))
+        decorate_step(row, extra.pop("open_add", None))
     return {
         "plan": plan,
         "kind": kind,
         "row": row,
+        "rows_url": rows_url(plan.pk, kind.name),
+        "list_id": kind.list_id(row),
         "can_edit": can_edit(user),
         "variables": variables_of(plan),
         **extra,
     }
 
 
-def list_context(plan: Plan, user, kind: RowKind, parent, failed_add=None, **extra) -> dict:
+def list_context(plan: Plan, user, kind: RowKind, parent, open_add=None, **extra) -> dict:
     """The context of a whole list, for the swap after an add, a move or a delete."""
     if kind.name == "steps":
         rows = list(plan.steps.prefetch_related("tasks", "files"))
@@ -54,7 +56,7 @@ def list_context(plan: Plan, user, kind: RowKind, parent, failed_add=None, **ext
         rows = list(kind.siblings(kind.new_row(parent)).order_by("position"))
     return {
         "plan": plan,
-        "list": row_list(kind, rows, parent, failed_add),
+        "list": row_list(kind, rows, parent, open_add),
         "can_edit": can_edit(user),
         "variables": variables_of(plan),
         **extra,
@@ -116,44 +118,52 @@ def row_edit(request, plan_id: int, kind: str, row_id: int):
     return answer(request, plan_id, anchor, kind.template, context, status)
 
 
-def _parent(kind: RowKind, plan: Plan, request):
+def _parent(kind: RowKind, plan: Plan, data):
     if not kind.in_step:
         return plan
     # A step that is not a plain number is no step: 404, like a number no step has.
-    step_id = parse_id(request.POST.get("step", ""))
+    step_id = parse_id(data.get("step", ""))
     if step_id is None:
         raise Http404("No such step.")
     return get_object_or_404(Step, pk=step_id, plan=plan)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @editor_required
 def row_add(request, plan_id: int, kind: str):
+    """GET opens the list's add form in place (`?closed=1` shuts it); POST adds the row."""
     kind = _kind(kind)
     plan = get_object_or_404(Plan, pk=plan_id)
-    parent = _parent(kind, plan, request)
+    parent = _parent(kind, plan, request.POST if request.method == "POST" else request.GET)
     list_id = kind.list_id(parent)
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(f"{plan_url(plan_id)}?add={list_id}#{list_id}")
+        opened = None if request.GET.get("closed") else (list_id, None)
+        context = {"plan": plan, "list": row_list(kind, [], parent, opened), "focus_add": list_id}
+        return render(request, "plans/partials/_add.html", context)
     form = kind.add_form(request.POST, instance=kind.new_row(parent), prefix=f"add-{list_id}")
     if form.is_valid():
         try:
             operations.add_row(plan_id, kind, form)
         except LimitReached as full:
             form.add_error(None, str(full))
-            return _failed_add(request, plan, kind, parent, form)
+            return _refused_add(request, plan, kind, parent, form)
         except ObjectDoesNotExist:
             raise Http404(
                 "The step or plan was deleted by someone else; reload the page."
             ) from None
-        context = list_context(plan, request.user, kind, parent)
+        # The form stays open, empty, for the next row: lists are often typed in a row at once.
+        context = list_context(plan, request.user, kind, parent, open_add=(list_id, None))
         return answer(request, plan_id, list_id, kind.list_template, context)
-    return _failed_add(request, plan, kind, parent, form)
+    return _refused_add(request, plan, kind, parent, form)
 
 
-def _failed_add(request, plan: Plan, kind: RowKind, parent, form):
+def _refused_add(request, plan: Plan, kind: RowKind, parent, form):
     list_id = kind.list_id(parent)
-    context = list_context(plan, request.user, kind, parent, failed_add=(list_id, form))
+    context = list_context(plan, request.user, kind, parent, open_add=(list_id, form))
     if not request.htmx:
-        context = {"failed_add": (list_id, form)}
+        context = {"open_add": (list_id, form)}
     return answer(request, plan.pk, list_id, kind.list_template, context, 422)
 
 
@@ -169,7 +179,16 @@ def row_move(request, plan_id: int, kind: str, row_id: int):
         operations.move_row(plan_id, kind, row, up=direction == "up")
     except ObjectDoesNotExist:
         raise Http404(f"This {kind.noun} was deleted by someone else; reload the page.") from None
-    return _list_answer(request, plan_id, kind, row, anchor=_anchor(kind, row))
+    # Moved from its edit form, the row stays in it, with the focus on the same button, so
+    # a row can be moved several places from the keyboard.
+    row = _row(kind, plan_id, row_id)
+    editing = {
+        "editing_kind": kind.name,
+        "editing_id": row.pk,
+        "edit_form": kind.form(instance=row),
+        "focus_move": direction,
+    }
+    return _list_answer(request, plan_id, kind, row, anchor=_anchor(kind, row), **editing)
 
 
 @require_POST
@@ -218,7 +237,11 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
             tick = operations.set_task_done(plan_id, row_id, done=done, user=request.user)
             tick.step.progress = progress(tick.done, tick.total)
             context.update(
-                step=tick.step, phase=tick.phase, phase_kind=ROW_KINDS["phases"], new_log=tick.log
+                step=tick.step,
+                phase=tick.phase,
+                phase_kind=ROW_KINDS["phases"],
+                phase_rows_url=rows_url(plan_id, "phases"),
+                new_log=tick.log,
             )
             row = tick.task
         else:
@@ -237,3 +260,35 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
         raise Http404("No such plan.")
     context.update(row_context(plan, request.user, kind, row), progress=plan.progress)
     return render(request, "plans/partials/_ticked.html", context)
+
+
+@require_POST
+@editor_required
+def row_ticks(request, plan_id: int, kind: str):
+    """Ticks without JavaScript: a list's form says which of its rows were ticked when the
+    page was drawn (`was`) and which are ticked now (`ticked`).
+
+    Only the boxes changed on that page change, to the state they show, so a teammate's
+    tick on a row this page did not show, or did not change, stands.
+    """
+    kind = _kind(kind)
+    if not kind.checkable:
+        raise Http404("Only checklist items can be ticked.")
+    plan = get_object_or_404(Plan, pk=plan_id)
+    parent = _parent(kind, plan, request.POST)
+    was = _ids(request.POST.get("was", "").split(","))
+    ticked = _ids(request.POST.getlist("ticked"))
+    shown = _ids(request.POST.get("shown", "").split(","))
+    changed = (was ^ ticked) & shown
+    rows = kind.siblings(kind.new_row(parent)).filter(pk__in=changed).values_list("pk", flat=True)
+    try:
+        operations.set_ticks(plan_id, kind, {pk: pk in ticked for pk in rows}, request.user)
+    except LimitReached as full:
+        return _message(request, f"Not ticked: {full}", 422)
+    except ObjectDoesNotExist:
+        raise Http404("This plan was deleted by someone else.") from None
+    return redirect(plan_url(plan_id, kind.list_id(parent)))
+
+
+def _ids(values) -> set[int]:
+    return {parse_id(value) for value in values} - {None}

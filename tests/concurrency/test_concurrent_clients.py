@@ -112,7 +112,7 @@ def test_two_people_editing_the_same_field_the_second_is_told(served):
 
 def row_ids(served, kind: str) -> list[int]:
     _status, page = served.client(0).get(f"/plans/{served.plan}/")
-    return [int(i) for i in dict.fromkeys(re.findall(rf'id="edit-{kind}-(\d+)"', page))]
+    return [int(i) for i in re.findall(rf'<(?:li|article|tr) id="{kind}-(\d+)"', page)]
 
 
 def row_action(served, i: int, kind: str, row: int, action: str, data: dict):
@@ -186,8 +186,8 @@ def test_an_admin_deleting_a_plan_while_people_work_on_it_never_fails(served):
     app_statuses, admin_statuses = [], []
     for plan in served.doomed:
         page = served.client(0).get(f"/plans/{plan}/")[1]
-        items = re.findall(r'id="edit-prerequisites-(\d+)"', page)
-        steps = re.findall(r'id="edit-steps-(\d+)"', page)
+        items = re.findall(r'<li id="prerequisites-(\d+)"', page)
+        steps = re.findall(r'<article id="steps-(\d+)"', page)
         tasks = re.findall(r"/rows/tasks/(\d+)/done/", page)
         requests = [
             (admin, f"/admin/plans/plan/{plan}/delete/", {"post": "yes"}),

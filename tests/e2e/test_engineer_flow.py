@@ -81,8 +81,8 @@ def test_an_invalid_edit_shows_the_error_beside_the_field(page, live_server, edi
     page.goto(f"{live_server.url}/plans/{plan.pk}/")
     mark_page(page)
 
-    page.get_by_role("button", name="Edit metric: Error rate").click()
     row = page.locator(f"#metrics-{metric.pk}")
+    row.get_by_role("link", name="Edit").click()
     metric_input = row.get_by_label("Metric", exact=True)
     expect(metric_input).to_be_focused()
     metric_input.fill("")
@@ -97,7 +97,9 @@ def test_an_invalid_edit_shows_the_error_beside_the_field(page, live_server, edi
     row.get_by_label("Metric", exact=True).fill("Error rate (5xx)")
     row.get_by_role("button", name="Save").click()
     expect(page.locator(f"#metrics-{metric.pk}")).to_contain_text("Error rate (5xx)")
-    expect(page.get_by_role("button", name="Edit metric: Error rate (5xx)")).to_be_focused()
+    edit = page.locator(f"#metrics-{metric.pk}").get_by_role("link", name="Edit")
+    expect(edit).to_be_focused()
+    expect(edit).to_have_accessible_description("Error rate (5xx)")
 
 
 def test_second_engineer_gets_the_409_message(browser, live_server, editor):
@@ -144,3 +146,53 @@ def test_share_links_are_made_and_revoked_in_place_and_the_count_follows(page, l
     expect(summary).to_have_text("Share links (0 live)")
     assert still_same_document(page)
     assert plan.share_links.get().revoked_at is not None
+
+
+def test_rows_are_added_moved_and_closed_from_the_keyboard(page, live_server, editor):
+    from tests.factories import template_plan
+
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-3")
+    items = list(plan.checklist_items.filter(kind="prerequisite").order_by("position"))
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    mark_page(page)
+    prerequisites = page.locator("#prerequisites")
+    # No add form, and no move or delete buttons, until asked for.
+    expect(prerequisites.locator("form.add-form")).to_have_count(0)
+    expect(page.get_by_role("button", name="Move up")).to_have_count(0)
+
+    prerequisites.get_by_role("link", name="Add prerequisite").click()
+    field = prerequisites.get_by_label("New prerequisite")
+    expect(field).to_be_focused()
+    field.fill("Feature flag ready")
+    field.press("Enter")
+    expect(prerequisites.locator("li").last).to_contain_text("Feature flag ready")
+    # The form stays open, empty and focused, for the next one; Escape closes it.
+    expect(prerequisites.get_by_label("New prerequisite")).to_be_focused()
+    prerequisites.get_by_label("New prerequisite").press("Escape")
+    expect(prerequisites.get_by_role("link", name="Add prerequisite")).to_be_focused()
+
+    row = page.locator(f"#prerequisites-{items[0].pk}")
+    row.get_by_role("link", name="Edit").focus()
+    page.keyboard.press("Enter")
+    move_down = page.locator(f"#prerequisites-{items[0].pk}").get_by_role(
+        "button", name="Move down"
+    )
+    move_down.focus()
+    page.keyboard.press("Enter")
+    # Moved, and still open on the same button: press again to move further.
+    expect(prerequisites.locator("li").nth(1)).to_have_id(f"prerequisites-{items[0].pk}")
+    expect(
+        page.locator(f"#prerequisites-{items[0].pk}").get_by_role("button", name="Move down")
+    ).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(
+        page.locator(f"#prerequisites-{items[0].pk}").get_by_role("link", name="Edit")
+    ).to_be_focused()
+    assert still_same_document(page)
+    assert [i.pk for i in plan.checklist_items.filter(kind="prerequisite").order_by("position")][
+        :2
+    ] == [
+        items[1].pk,
+        items[0].pk,
+    ]

@@ -40,7 +40,7 @@ def test_ticking_a_row_someone_deleted_says_so_and_unticks_the_box(page, live_se
     log_in(page, live_server)
     page.goto(f"{live_server.url}/plans/{plan.pk}/")
     pk = item.pk
-    box = page.locator(f"#check-prerequisites-{pk}")
+    box = page.locator(f"#prerequisites-{pk}").get_by_role("checkbox")
     item.delete()  # by a teammate, in another browser
 
     box.click()
