@@ -24,7 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Func, Max, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from plans import forms, limits
@@ -76,20 +77,26 @@ def lock_plan(plan_id: int) -> None:
 
 
 def record_change(plan_id: int, now: datetime.datetime) -> None:
-    """Move the plan's version and `updated_at`, and recount its checkboxes.
+    """Move the plan's version and `updated_at`, and recount its checkboxes, in one UPDATE.
 
     Called once at the end of every change (by `changing`, and by the admin's hooks), so
     the counts are right whatever the change did to the plan's items and tasks.
     """
-    done = Count("pk", filter=Q(done=True))
-    items = ChecklistItem.objects.filter(plan_id=plan_id).aggregate(total=Count("pk"), done=done)
-    tasks = StepTask.objects.filter(step__plan_id=plan_id).aggregate(total=Count("pk"), done=done)
+    items = ChecklistItem.objects.filter(plan_id=plan_id)
+    tasks = StepTask.objects.filter(step__plan_id=plan_id)
     Plan.objects.filter(pk=plan_id).update(
         version=F("version") + 1,
         updated_at=now,
-        boxes_total=items["total"] + tasks["total"],
-        boxes_done=items["done"] + tasks["done"],
+        boxes_total=_count(items) + _count(tasks),
+        boxes_done=_count(items.filter(done=True)) + _count(tasks.filter(done=True)),
     )
+
+
+def _count(rows: models.QuerySet) -> Coalesce:
+    """How many `rows` there are, as a subquery (0, not NULL, when there are none)."""
+    # A COUNT the ORM does not know for an aggregate, so it adds no GROUP BY: one row.
+    counted = rows.order_by().annotate(n=Func("pk", function="COUNT")).values("n")
+    return Coalesce(Subquery(counted), 0)
 
 
 @contextmanager
