@@ -1,8 +1,8 @@
 """The SQL queries one request of each benchmarked endpoint runs, counted in-process.
 
-Each request is made twice and the second is counted: under load a worker has already
-cached what the first one rendered, so the second is what the benchmark measures. The two
-writes go there and back (tick then untick, advance then back), leaving the data as seeded.
+Each request is made twice and the second is counted, as under load a worker is warm. The
+two writes go there and back (tick then untick, advance then back), leaving the data as
+seeded.
 """
 
 from django.db import connection
