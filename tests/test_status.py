@@ -104,3 +104,12 @@ def test_it_rejects_get(alice):
     plan = template_plan()
 
     assert alice.get(f"/plans/{plan.pk}/status/").status_code == 405
+
+
+def test_moving_to_deployed_with_unticked_boxes_asks_first(alice):
+    plan = template_plan()
+    Plan.objects.filter(pk=plan.pk).update(status=Status.IN_REVIEW)
+
+    html = alice.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert 'hx-confirm="Only 0 of 29 checkboxes are ticked. Move to Deployed anyway?"' in html

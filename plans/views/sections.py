@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from plans.markdown.document import variables_of
+from plans.markdown.document import VARIABLE_FIELDS, variables_of
 from plans.models import Plan
 from plans.operations import edit_row
 from plans.sections import SECTIONS, Section
@@ -57,13 +57,12 @@ def section_edit(request, plan_id: int, name: str):
         raise Http404("No such plan.") from None
     if form.is_valid():
         plan = Plan.objects.get(pk=plan_id)
-        return answer(
-            request,
-            plan_id,
-            anchor,
-            section.template,
-            section_context(plan, request.user, section, focus=True),
-        )
+        context = section_context(plan, request.user, section, focus=True, retitle=True)
+        response = answer(request, plan_id, anchor, section.template, context)
+        if request.htmx and form.changed_fields & set(VARIABLE_FIELDS.values()):
+            # Tasks, commands and the rollback plan elsewhere on the page show these values.
+            response["HX-Refresh"] = "true"
+        return response
     status = 409 if form.conflicts else 422
     context = section_context(form.instance, request.user, section, editing=name, edit_form=form)
     return answer(request, plan_id, anchor, section.template, context, status)

@@ -196,3 +196,24 @@ def test_rows_are_added_moved_and_closed_from_the_keyboard(page, live_server, ed
         items[1].pk,
         items[0].pk,
     ]
+
+
+def test_a_header_edit_shows_everywhere_at_once(page, live_server, editor):
+    from tests.factories import template_plan
+
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-4")
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    expect(page).to_have_title("SRCH-4: Slow search · FixTracker")
+
+    header = page.locator("#section-header")
+    header.get_by_role("button", name="Edit header").click()
+    header.get_by_label("Fix name").fill("Search times out")
+    header.get_by_role("button", name="Save").click()
+    expect(page).to_have_title("SRCH-4: Search times out · FixTracker")
+
+    header.get_by_role("button", name="Edit header").click()
+    header.get_by_label("Default branch").fill("trunk")
+    header.get_by_role("button", name="Save").click()
+    # The tasks and commands that name the branch show it too, without a manual reload.
+    expect(page.get_by_text("Create feature branch from trunk")).to_be_visible()
