@@ -217,3 +217,21 @@ def test_a_header_edit_shows_everywhere_at_once(page, live_server, editor):
     header.get_by_role("button", name="Save").click()
     # The tasks and commands that name the branch show it too, without a manual reload.
     expect(page.get_by_text("Create feature branch from trunk")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(browser, live_server, editor, width):
+    from plans.operations import create_share_link
+    from tests.factories import template_plan
+
+    long_code = "`" + "checkout.payments.provider.timeout_seconds_" * 4 + "`"
+    plan = template_plan(fix_name="Long words " + "x" * 80, overview=f"Set {long_code} to 3.")
+    plan.checklist_items.filter(position=0).update(text="Raise " + long_code)
+    _link, token = create_share_link(plan.pk)
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    log_in(page, live_server)
+    for path in ["/", f"/plans/{plan.pk}/", f"/plans/{plan.pk}/?edit=header", f"/s/{token}/"]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+    context.close()
