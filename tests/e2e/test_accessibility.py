@@ -1,0 +1,40 @@
+"""axe-core finds no violation on the pages an engineer and a stakeholder use, at a laptop's
+width and a phone's, with the forms an engineer opens."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.e2e.conftest import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_violations(browser, live_server, editor, width):
+    from plans.operations import create_share_link
+    from tests.factories import filled_plan
+
+    plan = filled_plan()
+    item = plan.checklist_items.filter(kind="prerequisite").first()
+    _link, token = create_share_link(plan.pk)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    log_in(page, live_server)
+    axe = Axe()
+    found = {}
+    for path in [
+        "/",
+        f"/plans/{plan.pk}/",
+        f"/plans/{plan.pk}/?edit=header",
+        f"/plans/{plan.pk}/?edit=prerequisites-{item.pk}",
+        f"/plans/{plan.pk}/?add=metrics",
+        "/plans/new/",
+        "/plans/import/",
+        f"/s/{token}/",
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        results = axe.run(page)
+        if results.violations_count:
+            found[path] = results.generate_report()
+    context.close()
+    assert not found, "\n".join(f"{path}:\n{report}" for path, report in found.items())
