@@ -65,6 +65,9 @@ document.addEventListener("keydown", (event) => {
     const cancel = event.target.closest(".edit-form, .add-form")?.querySelector(".cancel");
     if (cancel) {
       event.preventDefault();
+      // A form swapped in a moment ago may not be wired up by htmx yet: without this the
+      // click would follow the link's plain href and reload the page.
+      htmx.process(cancel);
       cancel.click();
     }
   }

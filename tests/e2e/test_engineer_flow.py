@@ -148,6 +148,11 @@ def test_share_links_are_made_and_revoked_in_place_and_the_count_follows(page, l
     assert plan.share_links.get().revoked_at is not None
 
 
+def settled(page):
+    """htmx wires up swapped-in content once it settles; a person is never faster than that."""
+    expect(page.locator(".htmx-settling, .htmx-swapping, .htmx-request")).to_have_count(0)
+
+
 def test_rows_are_added_moved_and_closed_from_the_keyboard(page, live_server, editor):
     from tests.factories import template_plan
 
@@ -165,10 +170,12 @@ def test_rows_are_added_moved_and_closed_from_the_keyboard(page, live_server, ed
     field = prerequisites.get_by_label("New prerequisite")
     expect(field).to_be_focused()
     field.fill("Feature flag ready")
+    settled(page)
     field.press("Enter")
     expect(prerequisites.locator("li").last).to_contain_text("Feature flag ready")
     # The form stays open, empty and focused, for the next one; Escape closes it.
     expect(prerequisites.get_by_label("New prerequisite")).to_be_focused()
+    settled(page)
     prerequisites.get_by_label("New prerequisite").press("Escape")
     expect(prerequisites.get_by_role("link", name="Add prerequisite")).to_be_focused()
 
@@ -185,6 +192,7 @@ def test_rows_are_added_moved_and_closed_from_the_keyboard(page, live_server, ed
     expect(
         page.locator(f"#prerequisites-{items[0].pk}").get_by_role("button", name="Move down")
     ).to_be_focused()
+    settled(page)
     page.keyboard.press("Escape")
     expect(
         page.locator(f"#prerequisites-{items[0].pk}").get_by_role("link", name="Edit")
