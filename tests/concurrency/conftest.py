@@ -46,6 +46,10 @@ for step in Step.objects.filter(plan=plan):
     StepTask.objects.bulk_create(
         [StepTask(step=step, position=i, text=f"{step.title} task {i}") for i in range(8)]
     )
+# Written row by row for speed: recorded as one change, as an admin's would be.
+from django.utils import timezone
+from plans.operations import record_change
+record_change(plan.pk, timezone.now())
 sessions = [session_for(users[i % 2]) for i in range(40)]
 tasks = list(StepTask.objects.filter(step__plan=plan).values_list("pk", flat=True))
 # Plans for an administrator to delete while people work on them.
@@ -126,30 +130,48 @@ def _database_url(tmp: Path) -> str:
     return f"sqlite:///{tmp / 'concurrency.sqlite3'}"
 
 
-@pytest.fixture
-def served(tmp_path):
+def _serve(tmp_path, instances: int):
     env = production_env(
         DATABASE_URL=_database_url(tmp_path),
         SECRET_KEY="concurrency-tests-only-" + "x" * 40,
         STATIC_ROOT=str(tmp_path / "static"),
-        WEB_CONCURRENCY="4",
+        WEB_CONCURRENCY="4" if instances == 1 else "2",
         GUNICORN_THREADS="4",
     )
     prepare_database(env)
     seeded = json.loads(run_python(env, "manage.py", "shell", "-v0", "-c", SEED).splitlines()[-1])
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(env, port, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    servers = []
     try:
-        wait_until_healthy(url, server)
-        yield Served(
-            url,
-            seeded["plan"],
-            seeded["tasks"],
-            seeded["sessions"],
-            seeded["doomed"],
-            seeded["admin"],
-        )
+        for _ in range(instances):
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            server = start_gunicorn(env, port, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            servers.append(server)
+            wait_until_healthy(url, server)
+            yield Served(
+                url,
+                seeded["plan"],
+                seeded["tasks"],
+                seeded["sessions"],
+                seeded["doomed"],
+                seeded["admin"],
+            )
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+@pytest.fixture
+def served(tmp_path):
+    yield from _serve(tmp_path, 1)
+
+
+@pytest.fixture
+def served_twice(tmp_path):
+    """Two app servers, each its own gunicorn with its own workers, on one database."""
+    instances = _serve(tmp_path, 2)
+    first = next(instances)
+    second = next(instances)
+    yield first, second
+    instances.close()
