@@ -209,6 +209,17 @@ class HeaderForm(MergingForm):
         }
         widgets = {"created": forms.DateInput(attrs={"type": "date"})}
 
+    # A new plan must have both; an imported one may come without. Once a plan has one,
+    # it keeps one: dashboards, downloads and share links are named by them.
+    KEPT = {"fix_name": "a fix name", "issue_id": "an issue id"}
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, what in self.KEPT.items():
+            if name in cleaned and not cleaned[name] and getattr(self.instance, name):
+                self.add_error(name, f"This plan has {what}; it can be changed but not blanked.")
+        return cleaned
+
 
 class OverviewForm(MergingForm):
     class Meta:

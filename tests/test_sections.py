@@ -222,3 +222,32 @@ def test_it_404s_for_unknown_section_or_plan(alice):
 
     assert alice.get(f"/plans/{plan.pk}/sections/status/edit/", headers=HTMX).status_code == 404
     assert save(alice, Plan(pk=999999), "header", HEADER, headers=HTMX).status_code == 404
+
+
+def test_a_fix_name_or_issue_id_can_be_changed_but_not_blanked(alice):
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-9")
+    form = alice.get(f"/plans/{plan.pk}/sections/header/edit/", headers=HTMX).context["edit_form"]
+    data = {name: "" if value is None else str(value) for name, value in form.current.items()}
+    data["base"] = form.initial["base"]
+
+    blanked = alice.post(
+        f"/plans/{plan.pk}/sections/header/edit/",
+        {**data, "fix_name": "", "issue_id": " "},
+        headers=HTMX,
+    )
+    renamed = alice.post(
+        f"/plans/{plan.pk}/sections/header/edit/",
+        {**data, "fix_name": "Search times out"},
+        headers=HTMX,
+    )
+
+    assert blanked.status_code == 422
+    assert (
+        "This plan has a fix name; it can be changed but not blanked." in blanked.content.decode()
+    )
+    assert (
+        "This plan has an issue id; it can be changed but not blanked." in blanked.content.decode()
+    )
+    assert renamed.status_code == 200
+    plan.refresh_from_db()
+    assert (plan.fix_name, plan.issue_id) == ("Search times out", "SRCH-9")
