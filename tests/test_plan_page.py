@@ -5,7 +5,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from plans.models import ProgressLogEntry, ShareLink, Step, StepTask
+from plans.models import Plan, ProgressLogEntry, ShareLink, Step, StepTask
 from tests.conftest import HTMX
 from tests.factories import filled_plan, template_plan
 
@@ -307,3 +307,17 @@ def test_share_links_are_current_on_a_cached_page(alice):
     assert (
         'Share links <span id="share-links-count">(1 live)</span>' in html and "Exec team" in html
     )
+
+
+def test_a_placeholder_not_yet_given_is_marked_as_one(alice):
+    plan = template_plan(fix_name="Slow <search>")
+    Plan.objects.filter(pk=plan.pk).update(default_branch="")
+    plan.checklist_items.filter(position=0).update(text="Ask <b>{{REVIEWER}}</b> & {{NOPE}}")
+
+    html = alice.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert '<span class="placeholder" title="Not set yet">{{DEFAULT_BRANCH}}</span>' in html
+    assert (
+        'Ask &lt;b&gt;<span class="placeholder" title="Not set yet">{{REVIEWER}}</span>'
+        '&lt;/b&gt; &amp; <span class="placeholder" title="Not set yet">{{NOPE}}</span>'
+    ) in html

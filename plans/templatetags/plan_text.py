@@ -2,10 +2,11 @@
 
 from django import template
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from plans import limits
-from plans.markdown.format import PLACEHOLDER, fill_variables
+from plans.markdown.format import PLACEHOLDER, VARIABLE_RE, fill_variables
 from plans.markdown.render import render_markdown
 
 register = template.Library()
@@ -20,13 +21,25 @@ def markdown(text: str) -> str:
 @register.filter
 def fill(text: str, variables: dict[str, str]) -> str:
     """A checklist item or task with the plan's values filled in, no longer than an item."""
-    return fill_variables(text or "", variables or {}, limits.ITEM_CHARS)
+    return marked(fill_variables(text or "", variables or {}, limits.ITEM_CHARS))
 
 
 @register.filter
 def fill_command(text: str, variables: dict[str, str]) -> str:
     """A command block with the plan's values filled in, no longer than a command."""
-    return fill_variables(text or "", variables or {}, limits.COMMAND_CHARS)
+    return marked(fill_variables(text or "", variables or {}, limits.COMMAND_CHARS))
+
+
+def marked(text: str) -> str:
+    """`text` escaped, with each {{PLACEHOLDER}} still in it marked as one: a value not yet
+    given should not read as real content. Escaping leaves the placeholders as they were
+    (their names are capitals, digits and underscores)."""
+    return mark_safe(
+        VARIABLE_RE.sub(
+            lambda match: f'<span class="placeholder" title="Not set yet">{match[0]}</span>',
+            escape(text),
+        )
+    )
 
 
 @register.filter
