@@ -216,11 +216,14 @@ def test_a_header_edit_shows_everywhere_at_once(page, live_server, editor):
 
     header = page.locator("#section-header")
     header.get_by_role("button", name="Edit header").click()
+    settled(page)
     header.get_by_label("Fix name").fill("Search times out")
     header.get_by_role("button", name="Save").click()
     expect(page).to_have_title("SRCH-4: Search times out · FixTracker")
 
+    settled(page)
     header.get_by_role("button", name="Edit header").click()
+    settled(page)
     header.get_by_label("Default branch").fill("trunk")
     header.get_by_role("button", name="Save").click()
     # The tasks and commands that name the branch show it too, without a manual reload.
