@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Max
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
@@ -222,10 +222,13 @@ class ChangesPlan(OddFiltersRefused):
         self._record([plan_id])
 
     def delete_queryset(self, request, queryset):
-        plan_ids = [_plan_id(obj) for obj in queryset]
-        self._lock(plan_ids)
-        super().delete_queryset(request, queryset)
-        self._record(plan_ids)
+        # The changelist's "Delete selected" runs outside the admin's transaction: this is
+        # one change, locks and all (select_for_update needs a transaction on PostgreSQL).
+        with transaction.atomic():
+            plan_ids = [_plan_id(obj) for obj in queryset]
+            self._lock(plan_ids)
+            super().delete_queryset(request, queryset)
+            self._record(plan_ids)
 
 
 class ChecklistItemInlineForm(TextRulesForm):

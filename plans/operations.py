@@ -248,14 +248,19 @@ def _set_task_done(plan_id: int, task_id: int, done: bool, user, now) -> TaskTic
     return tick
 
 
-def set_ticks(plan_id: int, kind: RowKind, wanted: dict[int, bool], user) -> None:
-    """Tick and untick several rows of one list, as one change: all of them or none."""
-    with transaction.atomic():
-        for row_id, done in sorted(wanted.items()):
+def set_ticks(plan_id: int, kind: RowKind, parent, wanted: dict[int, bool], user) -> None:
+    """Tick and untick rows of one list (`parent`'s) as one change: all of it or none.
+
+    Rows deleted meanwhile are skipped. Unticks go first, so a step is never logged as
+    complete by a change that leaves it incomplete.
+    """
+    with changing(plan_id):
+        rows = kind.siblings(kind.new_row(parent)).filter(pk__in=wanted)
+        for row_id in sorted(rows.values_list("pk", flat=True), key=lambda pk: (wanted[pk], pk)):
             if kind.in_step:
-                set_task_done(plan_id, row_id, done=done, user=user)
+                set_task_done(plan_id, row_id, done=wanted[row_id], user=user)
             else:
-                set_item_done(plan_id, kind.checklist_kind, row_id, done=done, user=user)
+                set_item_done(plan_id, kind.checklist_kind, row_id, done=wanted[row_id], user=user)
 
 
 def elapsed_since_start(plan_id: int, now: datetime.datetime) -> str:

@@ -118,3 +118,22 @@ def test_the_admin_adds_no_row_to_a_full_list(admin_client):
     assert response.status_code == 200
     assert b"past its limit of 100 items per checklist" in response.content
     assert not ChecklistItem.objects.filter(text="One too many").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_delete_selected_in_the_admin_is_one_change_on_every_database(admin_client):
+    """Django runs changelist actions outside a transaction; the plan lock needs one."""
+    from plans.models import StepTask
+
+    plan = template_plan()
+    tasks = list(StepTask.objects.filter(step__plan=plan).values_list("pk", flat=True)[:3])
+    before = Plan.objects.get(pk=plan.pk)
+
+    response = admin_client.post(
+        reverse("admin:plans_steptask_changelist"),
+        {"action": "delete_selected", "_selected_action": tasks, "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    after = Plan.objects.get(pk=plan.pk)
+    assert after.boxes_total == before.boxes_total - 3 and after.version > before.version

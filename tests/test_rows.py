@@ -1,5 +1,7 @@
 """Rows of a plan's lists are added, edited, moved and deleted in place, positions kept dense."""
 
+import re
+
 import pytest
 
 from plans.models import ChecklistKind, PhaseStatus, Step, StepTask
@@ -351,3 +353,80 @@ def test_a_row_moved_from_its_edit_form_stays_in_it(alice):
     assert f'id="down-prerequisites-{first.pk}"' in html and "autofocus" in html
     assert positions(prerequisites(plan)) == [0, 1, 2, 3]
     assert prerequisites(plan).get(pk=first.pk).position == 1
+
+
+def test_a_move_keeps_what_was_typed_in_the_form(alice):
+    plan = template_plan()
+    first = prerequisites(plan).get(position=0)
+    data = edit_data(alice, plan, "prerequisites", first)
+
+    response = alice.post(
+        url(plan, "prerequisites", first, "move/"),
+        {**data, "text": "Typed, not yet saved", "direction": "down"},
+        headers=HTMX,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="Typed, not yet saved"' in html
+    # The focus stays on the button, so Enter moves the row again.
+    assert re.search(rf'id="down-prerequisites-{first.pk}"[^>]*autofocus', html)
+    assert html.count("autofocus") == 1
+    first.refresh_from_db()
+    assert (first.position, first.text) == (1, data["text"])
+
+
+def ticks(client, plan, kind, *, shown, was, ticked, step=None):
+    data = {"shown": ",".join(map(str, shown)), "was": ",".join(map(str, was)), "ticked": ticked}
+    if step is not None:
+        data["step"] = step
+    return client.post(url(plan, kind, action="ticks/"), data)
+
+
+def test_save_ticks_leaves_a_row_open_for_editing_as_it_is(alice):
+    plan = template_plan()
+    one, two = prerequisites(plan).order_by("position")[:2]
+    alice.post(url(plan, "prerequisites", one, "done/"), {"done": "true"})
+    page = alice.get(f"/plans/{plan.pk}/", {"edit": f"prerequisites-{one.pk}"}).content.decode()
+    # The row being edited has no box, but its tick still belongs to the list's form.
+    kept = re.findall(r'name="ticked" value="(\d+)" form="ticks-prerequisites"', page)
+
+    response = ticks(
+        alice, plan, "prerequisites", shown=[one.pk, two.pk], was=[one.pk], ticked=[*kept, two.pk]
+    )
+
+    assert response.status_code == 302
+    assert list(prerequisites(plan).order_by("position").values_list("done", flat=True))[:2] == [
+        True,
+        True,
+    ]
+
+
+def test_save_ticks_skips_a_row_deleted_meanwhile_and_logs_no_false_completion(alice):
+    plan = template_plan()
+    step = plan.steps.get(position=1)
+    a, b, c, d = step.tasks.order_by("pk")
+    for task in (b, c, d):
+        alice.post(url(plan, "tasks", task, "done/"), {"done": "true"})
+    gone = step.tasks.create(position=9, text="Deleted by a teammate")
+    gone_id = gone.pk
+    gone.delete()
+
+    response = ticks(
+        alice,
+        plan,
+        "tasks",
+        step=step.pk,
+        shown=[a.pk, b.pk, c.pk, d.pk, gone_id],
+        was=[b.pk, c.pk, d.pk],
+        ticked=[a.pk, c.pk, d.pk, gone_id],
+    )
+
+    assert response.status_code == 302
+    assert list(step.tasks.order_by("pk").values_list("done", flat=True)) == [
+        True,
+        False,
+        True,
+        True,
+    ]
+    assert not plan.log_entries.filter(update__contains="complete").exists()

@@ -192,13 +192,15 @@ def test_a_change_in_a_shell_that_moves_the_version_reaches_an_open_tab(client, 
     assert poll.status_code == 200 and poll["ETag"] != etag
 
 
-def test_last_modified_also_answers_304(client, shared):
-    _plan, token = shared
+def test_a_change_in_the_same_second_is_never_answered_304(client, alice, shared):
+    """Last-Modified has whole seconds: only the ETag (the plan's version) says unchanged."""
+    plan, token = shared
     first = client.get(f"/s/{token}/")
+    alice.post(f"/plans/{plan.pk}/log/", {"update": "Same second"}, headers=HTMX)
 
     again = client.get(f"/s/{token}/", headers={"If-Modified-Since": first["Last-Modified"]})
 
-    assert again.status_code == 304
+    assert again.status_code == 200 and "Same second" in again.content.decode()
 
 
 def test_the_poll_gets_the_fragment_that_keeps_polling(client, shared, settings):

@@ -235,3 +235,22 @@ def test_ticking_an_item_through_another_lists_url_is_404_and_ticks_nothing(alic
     assert response.status_code == 404
     item.refresh_from_db()
     assert not item.done
+
+
+def test_a_tick_refused_for_a_full_log_keeps_its_row_and_says_why(alice):
+    from tests.test_stakeholder_page import add_log
+
+    plan = template_plan()
+    *before, last = first_step_tasks(plan)
+    for task in before:
+        tick(alice, plan, "tasks", task, headers=HTMX)
+    add_log(plan, 2000 - plan.log_entries.count())
+
+    response = tick(alice, plan, "tasks", last, headers=HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert html.startswith(f'<li id="tasks-{last.pk}" class="check-item">')
+    assert 'role="alert"' in html and "Not ticked:" in html
+    last.refresh_from_db()
+    assert not last.done

@@ -1,5 +1,6 @@
 """Editing, adding, moving and deleting the rows of a plan's lists, and ticking checkboxes."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
@@ -179,13 +180,17 @@ def row_move(request, plan_id: int, kind: str, row_id: int):
         operations.move_row(plan_id, kind, row, up=direction == "up")
     except ObjectDoesNotExist:
         raise Http404(f"This {kind.noun} was deleted by someone else; reload the page.") from None
-    # Moved from its edit form, the row stays in it, with the focus on the same button, so
-    # a row can be moved several places from the keyboard.
+    # Moved from its edit form, the row stays in it, with what was typed there (not saved
+    # by a move) and the focus on the same button, so a row can be moved several places
+    # from the keyboard.
     row = _row(kind, plan_id, row_id)
+    form = kind.form(request.POST if "base" in request.POST else None, instance=row)
+    for field in form.fields.values():
+        field.widget.attrs.pop("autofocus", None)
     editing = {
         "editing_kind": kind.name,
         "editing_id": row.pk,
-        "edit_form": kind.form(instance=row),
+        "edit_form": form,
         "focus_move": direction,
     }
     return _list_answer(request, plan_id, kind, row, anchor=_anchor(kind, row), **editing)
@@ -252,7 +257,14 @@ def row_done(request, plan_id: int, kind: str, row_id: int):
     except ObjectDoesNotExist:
         raise Http404("No such checklist item.") from None
     except LimitReached as full:
-        return _message(request, f"Not ticked: {full}", 422)
+        # The row as it stands, with why it was not ticked, in its own place.
+        if not request.htmx:
+            messages.error(request, f"Not ticked: {full}")
+            return redirect(plan_url(plan_id, _anchor(kind, _row(kind, plan_id, row_id))))
+        plan = get_object_or_404(Plan, pk=plan_id)
+        row = _row(kind, plan_id, row_id)
+        context = row_context(plan, request.user, kind, row, row_message=f"Not ticked: {full}")
+        return render(request, "plans/partials/_checklist_item.html", context, status=422)
     if not request.htmx:
         return redirect(plan_url(plan_id, _anchor(kind, row)))
     plan = plan_with_progress(plan_id)
@@ -276,15 +288,16 @@ def row_ticks(request, plan_id: int, kind: str):
         raise Http404("Only checklist items can be ticked.")
     plan = get_object_or_404(Plan, pk=plan_id)
     parent = _parent(kind, plan, request.POST)
-    was = _ids(request.POST.get("was", "").split(","))
-    ticked = _ids(request.POST.getlist("ticked"))
-    shown = _ids(request.POST.get("shown", "").split(","))
-    changed = (was ^ ticked) & shown
-    rows = kind.siblings(kind.new_row(parent)).filter(pk__in=changed).values_list("pk", flat=True)
+    # No list holds more rows than its limit: anything past it was not drawn by FixTracker.
+    most = kind.limit.value
+    was = _ids(request.POST.get("was", "").split(",")[:most])
+    ticked = _ids(request.POST.getlist("ticked")[:most])
+    shown = _ids(request.POST.get("shown", "").split(",")[:most])
+    wanted = {pk: pk in ticked for pk in (was ^ ticked) & shown}
     try:
-        operations.set_ticks(plan_id, kind, {pk: pk in ticked for pk in rows}, request.user)
+        operations.set_ticks(plan_id, kind, parent, wanted, request.user)
     except LimitReached as full:
-        return _message(request, f"Not ticked: {full}", 422)
+        messages.error(request, f"Not ticked: {full}")
     except ObjectDoesNotExist:
         raise Http404("This plan was deleted by someone else.") from None
     return redirect(plan_url(plan_id, kind.list_id(parent)))
