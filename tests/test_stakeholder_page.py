@@ -323,3 +323,16 @@ def test_a_page_past_the_end_shows_the_oldest(client):
     html = client.get(f"/s/{token}/", {"log_page": "99999"}).content.decode()
 
     assert entries(51, 61, 61) in html and "Plan created" in html
+
+
+def test_a_new_release_is_a_new_etag(client, shared, monkeypatch):
+    """A page kept from before a deployment links to static files that are gone since."""
+    from plans.views import share
+
+    _plan, token = shared
+    etag = client.get(f"/s/{token}/", headers=HTMX)["ETag"]
+    monkeypatch.setattr(share, "release", lambda: "newrelease")
+
+    poll = client.get(f"/s/{token}/", headers={**HTMX, "If-None-Match": etag})
+
+    assert poll.status_code == 200 and "newrelease" in poll["ETag"]

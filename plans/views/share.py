@@ -7,8 +7,12 @@ plan answers 304 from one indexed query (the plan's version is its ETag).
 What the page and the download show is decided once, in `plans.markdown.redact`.
 """
 
+import functools
+import hashlib
+
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.csrf import csrf_exempt
@@ -65,10 +69,18 @@ def stakeholder_page(request, token: str):
     return _with_validators(render(request, template, context), validators)
 
 
+@functools.cache
+def release() -> str:
+    """What this deployment's pages link to: the names of its static files, hashed in
+    production. A page kept from a release before links to files gone since."""
+    names = "".join(static(name) for name in ("app.css", "app.js"))
+    return hashlib.sha256(names.encode()).hexdigest()[:8]
+
+
 def _validators(request, link: LiveLink) -> dict:
-    # Every change moves the plan's version (`plans.operations`). The page and its polled
-    # fragment share a URL, so each has its own tag.
-    etag = f"{link.plan_id}-{link.plan_version}-{'f' if request.htmx else 'p'}"
+    # Every change moves the plan's version (`plans.operations`), and a deployment the
+    # release. The page and its polled fragment share a URL, so each has its own tag.
+    etag = f"{link.plan_id}-{link.plan_version}-{release()}-{'f' if request.htmx else 'p'}"
     return {"etag": quote_etag(etag), "last_modified": int(link.plan_updated_at.timestamp())}
 
 
