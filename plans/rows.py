@@ -100,7 +100,7 @@ class RowKind:
         """The HTML id of the element holding the whole list, for swaps after add/move/delete."""
         if self.in_step:
             step_id = row_or_parent.pk if isinstance(row_or_parent, Step) else row_or_parent.step_id
-            return f"tasks-{step_id}"
+            return f"step-{step_id}-tasks"
         return self.name
 
 

@@ -191,7 +191,7 @@ def test_a_task_over_the_plans_task_limit_gets_422(alice):
 
     response = alice.post(
         f"/plans/{plan.pk}/rows/tasks/add/",
-        {"step": step.pk, f"add-tasks-{step.pk}-text": "One too many"},
+        {"step": step.pk, f"add-step-{step.pk}-tasks-text": "One too many"},
         headers=HTMX,
     )
 

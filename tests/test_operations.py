@@ -35,7 +35,7 @@ CHANGES = {
     ),
     "add a task": lambda c, p: c.post(
         url(p, "tasks", action="add/"),
-        {"step": p.steps.first().pk, f"add-tasks-{p.steps.first().pk}-text": "New task"},
+        {"step": p.steps.first().pk, f"add-step-{p.steps.first().pk}-tasks-text": "New task"},
     ),
     "edit an item": lambda c, p: c.post(
         url(p, "prerequisites", first_item(p), "edit/"),

@@ -85,7 +85,7 @@ def test_a_task_like_the_templates_stays_as_typed_when_the_plan_has_no_value(ali
     step = Step.objects.filter(plan=plan).first()
     alice.post(
         f"/plans/{plan.pk}/rows/tasks/add/",
-        {"step": step.pk, f"add-tasks-{step.pk}-text": task},
+        {"step": step.pk, f"add-step-{step.pk}-tasks-text": task},
         headers=HTMX,
     )
     assert StepTask.objects.filter(text=task).exists()

@@ -256,7 +256,7 @@ def test_without_javascript_a_lists_form_ticks_what_was_shown(alice, django_user
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(carol)
     html = strict.get(f"/plans/{plan.pk}/").content.decode()
-    form = html[html.index(f'<form id="ticks-tasks-{first.step_id}"') :]
+    form = html[html.index(f'<form id="ticks-step-{first.step_id}-tasks"') :]
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
     shown = re.search(r'name="shown" value="([^"]+)"', form).group(1)
     was = re.search(r'name="was" value="([^"]*)"', form).group(1)
@@ -276,7 +276,7 @@ def test_without_javascript_a_lists_form_ticks_what_was_shown(alice, django_user
     )
 
     assert response.status_code == 302
-    assert response["Location"] == f"/plans/{plan.pk}/#tasks-{first.step_id}"
+    assert response["Location"] == f"/plans/{plan.pk}/#step-{first.step_id}-tasks"
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.done and first.done_by == carol
@@ -321,3 +321,17 @@ def test_a_placeholder_not_yet_given_is_marked_as_one(alice):
         'Ask &lt;b&gt;<span class="placeholder" title="Not set yet">{{REVIEWER}}</span>'
         '&lt;/b&gt; &amp; <span class="placeholder" title="Not set yet">{{NOPE}}</span>'
     ) in html
+
+
+def test_no_two_elements_of_the_page_share_an_id(alice):
+    """A step's task list and a task once shared `tasks-<n>`: swaps landed in another step."""
+    from collections import Counter
+
+    plan = filled_plan()
+    for target in ["", "header", f"prerequisites-{plan.checklist_items.first().pk}"]:
+        html = alice.get(f"/plans/{plan.pk}/", {"edit": target} if target else {}).content.decode()
+        ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+        assert [i for i, n in ids.items() if n > 1] == [], target
+    assert Step.objects.filter(
+        pk__in=StepTask.objects.filter(step__plan=plan).values("pk")
+    ).exists()

@@ -69,13 +69,13 @@ def test_it_adds_a_task_to_the_named_step(alice):
 
     response = alice.post(
         url(plan, "tasks", action="add/"),
-        {"step": step.pk, f"add-tasks-{step.pk}-text": "Ping the reviewer"},
+        {"step": step.pk, f"add-step-{step.pk}-tasks-text": "Ping the reviewer"},
         headers=HTMX,
     )
 
     assert response.status_code == 200
     assert texts(step.tasks.all())[-1] == "Ping the reviewer"
-    assert response.content.decode().startswith(f'<div id="tasks-{step.pk}"')
+    assert response.content.decode().startswith(f'<div id="step-{step.pk}-tasks"')
 
 
 def test_adding_a_task_to_another_plans_step_is_404(alice):
@@ -322,10 +322,10 @@ def test_a_lists_add_form_opens_only_when_asked(alice, django_assert_max_num_que
     plan = template_plan()
     step = plan.steps.first()
     page = alice.get(f"/plans/{plan.pk}/").content.decode()
-    assert 'aria-label="Add task"' not in page and f'id="add-tasks-{step.pk}"' in page
+    assert 'aria-label="Add task"' not in page and f'id="add-step-{step.pk}-tasks"' in page
 
     plain = alice.get(url(plan, "tasks", action="add/"), {"step": step.pk})
-    opened = alice.get(f"/plans/{plan.pk}/", {"add": f"tasks-{step.pk}"}).content.decode()
+    opened = alice.get(f"/plans/{plan.pk}/", {"add": f"step-{step.pk}-tasks"}).content.decode()
     with django_assert_max_num_queries(8):
         fragment = alice.get(url(plan, "tasks", action="add/"), {"step": step.pk}, headers=HTMX)
     closed = alice.get(
@@ -333,9 +333,9 @@ def test_a_lists_add_form_opens_only_when_asked(alice, django_assert_max_num_que
     )
 
     assert plain.status_code == 302
-    assert plain["Location"] == f"/plans/{plan.pk}/?add=tasks-{step.pk}#tasks-{step.pk}"
+    assert plain["Location"] == f"/plans/{plan.pk}/?add=step-{step.pk}-tasks#step-{step.pk}-tasks"
     assert opened.count('aria-label="Add task"') == 1
-    assert f'name="add-tasks-{step.pk}-text"' in opened
+    assert f'name="add-step-{step.pk}-tasks-text"' in opened
     assert fragment.status_code == 200 and 'class="add-form"' in fragment.content.decode()
     assert closed.status_code == 200 and b'class="add-link"' in closed.content
 

@@ -156,7 +156,7 @@ def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
 @login_required
 def plan_detail(request, plan_id: int):
     """The plan page; `?edit=header` or `?edit=metrics-12` opens that form, and
-    `?add=tasks-12` a list's add form, without JavaScript."""
+    `?add=step-12-tasks` a list's add form, without JavaScript."""
     extra = {}
     if can_edit(request.user):
         if target := request.GET.get("edit", ""):

@@ -158,7 +158,7 @@ def mixed_round(served, items: list[int], steps: list[int]) -> list:
         lambda: row_action(served, 4, "steps", steps[-1], "delete", {}),
         lambda: served.client(5).post(
             f"/plans/{served.plan}/rows/tasks/add/",
-            {"step": steps[-1], f"add-tasks-{steps[-1]}-text": "Late task"},
+            {"step": steps[-1], f"add-step-{steps[-1]}-tasks-text": "Late task"},
         )[0],
         lambda: row_action(served, 6, "steps", steps[0], "move", {"direction": "down"}),
         lambda: row_action(served, 7, "steps", steps[1], "edit", {"title": "Edited step"}),

@@ -246,3 +246,30 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(browser, live_server, e
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path
     context.close()
+
+
+def test_deployed_with_boxes_unticked_asks_and_a_tick_keeps_the_focus(page, live_server, editor):
+    from plans.models import Status
+    from tests.factories import template_plan
+
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-5")
+    Plan.objects.filter(pk=plan.pk).update(status=Status.IN_REVIEW)
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+
+    page.get_by_role("button", name="Move to Deployed").click()
+    expect(page.locator("#plan-status .badge")).to_have_text("In Review")
+    assert asked == ["Only 0 of 29 checkboxes are ticked. Move to Deployed anyway?"]
+    assert Plan.objects.get(pk=plan.pk).status == Status.IN_REVIEW
+
+    box = page.get_by_role("checkbox", name="Apply temporary workaround")
+    box.focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#plan-progress")).to_contain_text("1 of 29 checkboxes ticked")
+    # The row was drawn again with the tick; the focus is still on its box, so Space undoes.
+    expect(page.get_by_role("checkbox", name="Apply temporary workaround")).to_be_focused()
+    settled(page)
+    page.keyboard.press("Space")
+    expect(page.locator("#plan-progress")).to_contain_text("0 of 29 checkboxes ticked")
