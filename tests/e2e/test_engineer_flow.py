@@ -150,7 +150,9 @@ def test_share_links_are_made_and_revoked_in_place_and_the_count_follows(page, l
 
 def settled(page):
     """htmx wires up swapped-in content once it settles; a person is never faster than that."""
-    expect(page.locator(".htmx-settling, .htmx-swapping, .htmx-request")).to_have_count(0)
+    expect(
+        page.locator(".htmx-added, .htmx-settling, .htmx-swapping, .htmx-request")
+    ).to_have_count(0)
 
 
 def test_rows_are_added_moved_and_closed_from_the_keyboard(page, live_server, editor):
@@ -182,10 +184,10 @@ def test_rows_are_added_moved_and_closed_from_the_keyboard(page, live_server, ed
     row = page.locator(f"#prerequisites-{items[0].pk}")
     row.get_by_role("link", name="Edit").focus()
     page.keyboard.press("Enter")
-    move_down = page.locator(f"#prerequisites-{items[0].pk}").get_by_role(
-        "button", name="Move down"
-    )
-    move_down.focus()
+    # The form opens with the focus in its field; from there, on to Move down.
+    expect(row.get_by_label("Text")).to_be_focused()
+    settled(page)
+    row.get_by_role("button", name="Move down").focus()
     page.keyboard.press("Enter")
     # Moved, and still open on the same button: press again to move further.
     expect(prerequisites.locator("li").nth(1)).to_have_id(f"prerequisites-{items[0].pk}")
