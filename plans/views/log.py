@@ -19,7 +19,7 @@ def add_log_entry(request, plan_id: int):
     plan = get_object_or_404(Plan, pk=plan_id)
     form = LogEntryForm(request.POST)
     if not form.is_valid():
-        context = {"plan": plan, "log_form": form, "can_edit": True}
+        context = {"plan": plan, "log_form": form, "can_edit": True, "focus_log": True}
         return answer(request, plan_id, "progress-log", TEMPLATE, context, 422)
     try:
         entry = operations.add_log_entry(
@@ -29,7 +29,14 @@ def add_log_entry(request, plan_id: int):
         raise Http404("This plan was deleted by someone else.") from None
     except LimitReached as full:
         form.add_error("update", str(full))
-        context = {"plan": plan, "log_form": form, "can_edit": True}
+        context = {"plan": plan, "log_form": form, "can_edit": True, "focus_log": True}
         return answer(request, plan_id, "progress-log", TEMPLATE, context, 422)
-    context = {"plan": plan, "log_form": LogEntryForm(), "new_log": [entry], "can_edit": True}
+    # The input keeps the focus for the next entry: updates come in bursts.
+    context = {
+        "plan": plan,
+        "log_form": LogEntryForm(),
+        "new_log": [entry],
+        "can_edit": True,
+        "focus_log": True,
+    }
     return answer(request, plan_id, "progress-log", TEMPLATE, context)

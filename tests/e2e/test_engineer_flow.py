@@ -66,6 +66,7 @@ def test_engineer_creates_a_plan_ticks_advances_and_logs(page, live_server, edit
         "Workaround live on 10% of traffic"
     )
     expect(page.get_by_label("Add a progress update")).to_have_value("")
+    expect(page.get_by_label("Add a progress update")).to_be_focused()
     assert still_same_document(page)
     assert plan.log_entries.filter(update="Workaround live on 10% of traffic").exists()
     # Nothing the Content-Security-Policy had to block: no inline script, style or eval.
