@@ -1,5 +1,9 @@
 # FixTracker's production image: gunicorn serving Django, static files through WhiteNoise.
-FROM python:3.12-slim
+# 3.13 (3.13.13 or newer; the tag follows its releases): from 3.13.13 CPython keeps a spare
+# block of its frame stack instead of freeing and reallocating one each time a call crosses
+# into it (python/cpython#142183), which made the plan page two to three times slower on
+# 3.11 and 3.12 (docs/performance.md).
+FROM python:3.13-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

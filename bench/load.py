@@ -10,10 +10,12 @@ the SQL queries of one request, and whether each ratio meets its target.
 """
 
 import argparse
+import http.client
 import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -56,6 +58,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument(
+        "--rounds", type=int, default=100, help="requests per sequential median (0: skip them)"
+    )
+    parser.add_argument(
         "--only", default="", help="comma-separated endpoints to run (the bare views always run)"
     )
     args = parser.parse_args()
@@ -80,10 +85,120 @@ def main() -> None:
     server = start_gunicorn(env, port, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_until_healthy(base, server)
+        over = sequential(port, seeded, args.rounds) if args.rounds else []
         run_all(wrk, base, seeded, args)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    if over:
+        sys.exit(f"over budget: {', '.join(over)}")
+
+
+# Issue 13's budget for one request at a time: (action, its floor, the multiple allowed).
+BUDGET = {
+    "dashboard, 10,000 plans": ("editor", 3.0),
+    "tick a task": ("editor", 3.0),
+    "status change": ("editor", 3.0),
+    "large plan page after a change": ("editor", 15.0),
+    "stakeholder poll (304)": ("bare", 1.5),
+}
+PAGE_BYTES = 300_000
+
+
+def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
+    """The median of each action one request at a time over one kept-alive connection, as a
+    user's browser sends them, each right after a run of its floor; returns what is over."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    editor = {
+        "Cookie": f"sessionid={seeded['session']}; csrftoken={CSRF_SECRET}",
+        "X-CSRFToken": CSRF_SECRET,
+        "HX-Request": "true",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    plan, token = seeded["large_plan"], seeded["token"]
+    task, other = seeded["tick_tasks"][:2]
+    status_plan = seeded["status_plans"][0]
+    sizes = []
+
+    def send(method, path, headers=None, body=None, expect=200) -> bytes:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        content = response.read()
+        assert response.status == expect, (method, path, response.status)
+        return content
+
+    def flips(first: str, second: str):
+        while True:
+            yield first
+            yield second
+
+    ticks, others = flips("done=true", "done=false"), flips("done=true", "done=false")
+    moves = flips("expected=planning&to=in_progress", "expected=in_progress&to=planning")
+    poll = {"HX-Request": "true"}
+
+    def unchanged_poll():
+        # The plan changes in the runs before (it is the large plan): its ETag is read here.
+        if "If-None-Match" not in poll:
+            connection.request("GET", f"/s/{token}/", headers=poll)
+            with connection.getresponse() as response:
+                response.read()
+                poll["If-None-Match"] = response.headers["ETag"]
+        send("GET", f"/s/{token}/", poll, expect=304)
+
+    def page_after_change():
+        # A teammate's tick first, untimed: the page is drawn for a plan that just changed.
+        send("POST", f"/plans/{plan}/rows/tasks/{other}/done/", editor, next(others))
+        start = time.perf_counter()
+        sizes.append(len(send("GET", f"/plans/{plan}/", {"Cookie": editor["Cookie"]})))
+        return time.perf_counter() - start
+
+    actions = {
+        "dashboard, 10,000 plans": lambda: send("GET", "/", {"Cookie": editor["Cookie"]}),
+        "tick a task": lambda: send(
+            "POST", f"/plans/{plan}/rows/tasks/{task}/done/", editor, next(ticks)
+        ),
+        "status change": lambda: send("POST", f"/plans/{status_plan}/status/", editor, next(moves)),
+        "large plan page after a change": page_after_change,
+        "stakeholder poll (304)": unchanged_poll,
+    }
+    floors = {
+        "editor": lambda: send("GET", "/bench/bare-editor/", {"Cookie": editor["Cookie"]}),
+        "bare": lambda: send("GET", "/bench/bare/"),
+    }
+    print(f"\none request at a time over HTTP, median of {rounds}, gunicorn, PostgreSQL")
+    print(f"{'action':<34}{'median':>10}{'floor':>10}{'ratio':>8}{'budget':>8}")
+    over = []
+    for name, (floor, budget) in BUDGET.items():
+        floor_median = median_of(floors[floor], rounds)
+        action_median = median_of(actions[name], rounds)
+        ratio = action_median / floor_median
+        if ratio > budget:
+            over.append(name)
+        print(
+            f"{name:<34}{action_median * 1000:>8.2f}ms{floor_median * 1000:>8.2f}ms"
+            f"{ratio:>7.1f}x{budget:>7.1f}x  {'ok' if ratio <= budget else 'OVER'}"
+        )
+    size = max(sizes)
+    print(
+        f"{'large plan page size':<34}{size / 1000:>8.0f}KB{'':>26}{PAGE_BYTES // 1000}KB", end=""
+    )
+    print("  ok" if size <= PAGE_BYTES else "  OVER")
+    if size > PAGE_BYTES:
+        over.append("large plan page size")
+    connection.close()
+    return over
+
+
+def median_of(action, rounds: int) -> float:
+    """The median seconds of `action`, or of what it returns when it times itself."""
+    for _ in range(min(20, rounds)):
+        action()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        timed = action()
+        samples.append(timed if isinstance(timed, float) else time.perf_counter() - start)
+    return statistics.median(samples)
 
 
 def endpoints(seeded: dict) -> list[tuple[str, str, str, dict]]:

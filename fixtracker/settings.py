@@ -133,6 +133,19 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The one cache: the markup of each checklist's rows, keyed by everything it shows (see
+# templates/plans/partials/_checklist.html), so no write can leave it stale and every worker
+# draws the same. In each process's memory. docs/performance.md has the measurement that
+# keeps it.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": env_int("FIXTRACKER_FRAGMENTS_CACHED", 5000)},
+    },
+}
+
 # A form post carries its field and the values it was opened with (`base`, as JSON): the
 # longest field the limits allow (plans/limits.py), in four-byte characters and URL-encoded,
 # is past Django's default of 2.5 MB.

@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from hypothesis import settings as hypothesis_settings
 
 # CI replays the same examples every run, so a red build always means a change broke
@@ -63,6 +64,13 @@ HTMX = {"HX-Request": "true"}
 def fast_password_hashing(settings):
     """PBKDF2's deliberate slowness is for attackers; the tests make hundreds of users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts with no rows drawn: what a test sees drawn, it drew."""
+    for cache in caches.all():
+        cache.clear()
 
 
 def round_trip(client, plan):

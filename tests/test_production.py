@@ -69,7 +69,7 @@ def test_compose_runs_postgres_with_a_volume_and_healthcheck_and_waits_for_it():
 def test_the_image_runs_as_a_non_root_user_with_gunicorn():
     dockerfile = (ROOT / "Dockerfile").read_text()
 
-    assert "FROM python:3.12-slim" in dockerfile
+    assert "FROM python:3.13-slim" in dockerfile
     assert "\nUSER fixtracker" in dockerfile
     assert "collectstatic" in dockerfile and "gunicorn fixtracker.wsgi" in dockerfile
 

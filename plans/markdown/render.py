@@ -367,11 +367,11 @@ class _BudgetExtension(Extension):
 def render_markdown(text: str) -> str:
     """`text` as Markdown, rendered and sanitised; see the module docstring for the budget.
 
-    The work happens on a thread of its own. CPython frees and reallocates a block of its
-    frame stack every time a call crosses from one block into the next (python/cpython#142183,
-    in the 3.11 and 3.12 we run), so Markdown called from deep inside a template can sit on
-    that edge and run many times slower; a new thread starts at the bottom of a fresh stack,
-    the same for every page."""
+    The work happens on a thread of its own. Before 3.13.13, CPython frees and reallocates a
+    block of its frame stack every time a call crosses from one block into the next
+    (python/cpython#142183), so Markdown called from deep inside a template can sit on that
+    edge and run many times slower; a new thread starts at the bottom of a fresh stack, the
+    same for every page."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="markdown") as worker:
         return worker.submit(_render, text or "").result()
 

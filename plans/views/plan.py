@@ -57,6 +57,16 @@ class RowList:
         return rows_url(self.plan_id, self.kind.name)
 
     @property
+    def content(self) -> tuple:
+        """Everything of its rows that the rows' markup shows, for the key of their cached
+        markup (`_checklist.html`): a change to any of it draws them afresh."""
+        return (
+            self.list_id,
+            self.rows_url,
+            tuple((row.pk, row.text, row.done, getattr(row, "depth", 0)) for row in self.rows),
+        )
+
+    @property
     def row_ids(self) -> str:
         return ",".join(str(row.pk) for row in self.rows)
 
