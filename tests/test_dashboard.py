@@ -159,3 +159,12 @@ def test_logout_needs_post_and_ends_the_session(alice):
 
     assert response.status_code == 302
     assert alice.get("/").status_code == 302
+
+
+def test_the_filters_show_what_is_chosen(alice):
+    html = alice.get("/", {"status": Status.IN_PROGRESS, "priority": "nonsense"}).content.decode()
+
+    assert '<option value="in_progress" selected>In Progress</option>' in html
+    assert '<option value="" selected>Any priority</option>' not in html
+    assert html.count(" selected>") == 1
+    assert '<label for="id_status">Status</label>' in html
