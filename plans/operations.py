@@ -72,7 +72,7 @@ def lock_plan(plan_id: int) -> None:
     Raises Plan.DoesNotExist when the plan is gone. On SQLite, whose transactions here take
     the database's write lock when they begin, this is only the existence check.
     """
-    if not list(Plan.objects.select_for_update().filter(pk=plan_id).values_list("pk")):
+    if not list(Plan.objects.select_for_update().filter(pk=plan_id).order_by().values_list("pk")):
         raise Plan.DoesNotExist
 
 
