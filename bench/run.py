@@ -9,8 +9,10 @@ steps x 25 tasks with 2,000 log entries (the page, a tick, a status change). The
 stakeholder poll, which needs no login, is timed beside the bare view without one.
 
 Runs on a throw-away SQLite database, or in a test database on DATABASE_URL's server, so
-the ratios compare like with like on one machine rather than promise absolutes. Exits
-non-zero when a ratio is over its budget (issue 13).
+the ratios compare like with like on one machine rather than promise absolutes. In-process
+the floor costs almost nothing (no HTTP, no network round trip), so these ratios weigh the
+ORM and the templates far more than production does: this is the profiler's view. The
+budget (issue 13) is judged on the production stack by `bench.load` (`make loadbench`).
 """
 
 import argparse
@@ -50,10 +52,9 @@ def main() -> None:
     runner = get_runner(settings)(verbosity=0, interactive=False)
     old_config = runner.setup_databases()
     try:
-        over = run(args.rounds, args.plans)
+        run(args.rounds, args.plans)
     finally:
         runner.teardown_databases(old_config)
-    sys.exit(1 if over else 0)
 
 
 def run(rounds: int, plan_count: int) -> list[str]:
@@ -150,7 +151,7 @@ def run(rounds: int, plan_count: int) -> list[str]:
     over = []
     for name, (against, budget) in BUDGET.items():
         ratio = timings[name] / timings[against]
-        mark = "ok" if ratio <= budget else "OVER"
+        mark = "within" if ratio <= budget else "over"
         if ratio > budget:
             over.append(name)
         print(
