@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument(
-        "--rounds", type=int, default=100, help="requests per sequential median (0: skip them)"
+        "--rounds", type=int, default=200, help="requests per sequential median (0: skip them)"
     )
     parser.add_argument(
         "--only", default="", help="comma-separated endpoints to run (the bare views always run)"
@@ -107,7 +107,7 @@ PAGE_BYTES = 300_000
 
 def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
     """The median of each action one request at a time over one kept-alive connection, as a
-    user's browser sends them, each right after a run of its floor; returns what is over."""
+    user's browser sends them, in turn with its floor; returns what is over."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     editor = {
         "Cookie": f"sessionid={seeded['session']}; csrftoken={CSRF_SECRET}",
@@ -169,8 +169,7 @@ def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
     print(f"{'action':<34}{'median':>10}{'floor':>10}{'ratio':>8}{'budget':>8}")
     over = []
     for name, (floor, budget) in BUDGET.items():
-        floor_median = median_of(floors[floor], rounds)
-        action_median = median_of(actions[name], rounds)
+        floor_median, action_median = medians_of(floors[floor], actions[name], rounds)
         ratio = action_median / floor_median
         if ratio > budget:
             over.append(name)
@@ -189,16 +188,20 @@ def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
     return over
 
 
-def median_of(action, rounds: int) -> float:
-    """The median seconds of `action`, or of what it returns when it times itself."""
-    for _ in range(min(20, rounds)):
-        action()
-    samples = []
-    for _ in range(rounds):
+def medians_of(floor, action, rounds: int) -> tuple[float, float]:
+    """The median seconds of `floor` and of `action` (or of what it returns when it times
+    itself), their requests taken in turn so that the machine's drift touches both alike."""
+
+    def timed(call) -> float:
         start = time.perf_counter()
-        timed = action()
-        samples.append(timed if isinstance(timed, float) else time.perf_counter() - start)
-    return statistics.median(samples)
+        result = call()
+        return result if isinstance(result, float) else time.perf_counter() - start
+
+    for _ in range(min(20, rounds)):
+        floor()
+        action()
+    samples = [(timed(floor), timed(action)) for _ in range(rounds)]
+    return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
 
 
 def endpoints(seeded: dict) -> list[tuple[str, str, str, dict]]:
