@@ -105,3 +105,29 @@ def test_after_a_tick_only_that_list_is_drawn_again(alice):
     assert first.status_code == again.status_code == 200
     assert rows_drawn(first) == 29
     assert rows_drawn(again) == StepTask.objects.filter(step=task.step).count()
+
+
+def test_a_list_of_very_long_rows_is_drawn_each_time_rather_than_kept(alice):
+    from django.core.cache import caches
+
+    from plans.models import ChecklistItem, ChecklistKind
+    from tests.conftest import HTMX
+
+    plan = template_plan()
+    ChecklistItem.objects.filter(plan=plan, kind=ChecklistKind.PREREQUISITE).delete()
+    # Each unknown placeholder is drawn marked, at about ten times its length.
+    for _ in range(100):
+        response = alice.post(
+            f"/plans/{plan.pk}/rows/prerequisites/add/",
+            {"add-prerequisites-text": "{{A}}" * 100},
+            headers=HTMX,
+        )
+        assert response.status_code == 200
+    caches["fragments"].clear()
+
+    first = alice.get(f"/plans/{plan.pk}/")
+    again = alice.get(f"/plans/{plan.pk}/")
+
+    assert first.status_code == again.status_code == 200
+    # The hundred long rows, drawn again; every other list came from the cache.
+    assert rows_drawn(again) == 100

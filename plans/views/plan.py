@@ -34,6 +34,10 @@ def rows_url(plan_id: int, kind_name: str) -> str:
     return reverse("row_add", args=[plan_id, kind_name]).removesuffix("add/")
 
 
+# The most text a list's rows may hold and still be kept drawn (see RowList.cacheable).
+CACHED_LIST_CHARS = 10_000
+
+
 @dataclass
 class RowList:
     """One editable list as the page shows it: its rows, its HTML id and its add form.
@@ -55,6 +59,12 @@ class RowList:
     @cached_property
     def rows_url(self) -> str:
         return rows_url(self.plan_id, self.kind.name)
+
+    @property
+    def cacheable(self) -> bool:
+        """Small enough to keep drawn: the cache's worst case in memory is its number of
+        entries times this (a placeholder is drawn at about ten times its length)."""
+        return sum(len(row.text) for row in self.rows) <= CACHED_LIST_CHARS
 
     @property
     def content(self) -> tuple:
