@@ -72,10 +72,12 @@ def dom_id(row, kind) -> str:
 
 
 @register.filter
-def cells(row, kind) -> list[str]:
-    """A table row's values in column order, choices shown by their labels."""
+def cells(row, kind) -> list[tuple[str, str]]:
+    """A table row's (column label, value) in column order, choices shown by their labels.
+    The label heads the cell where a phone shows the row as a card."""
     values = []
     for name in kind.columns:
         display = getattr(row, f"get_{name}_display", None)
-        values.append(display() if display else getattr(row, name))
+        label = kind.form.base_fields[name].label
+        values.append((label, display() if display else getattr(row, name)))
     return values

@@ -248,6 +248,13 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(browser, live_server, e
     for path in ["/", f"/plans/{plan.pk}/", f"/plans/{plan.pk}/?edit=header", f"/s/{token}/"]:
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+    # Every row's Edit and every link's Revoke is in view, not off the side of a table's box.
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    controls = page.locator("table a.edit, table button:has-text('Revoke')")
+    rows = plan.metrics.count() + plan.stakeholder_updates.count() + plan.phases.count()
+    assert controls.count() == rows + 1
+    for box in [controls.nth(i).bounding_box() for i in range(controls.count())]:
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
     context.close()
 
 
