@@ -22,7 +22,7 @@ def post_urls(plan: Plan) -> list[tuple[str, dict]]:
         (f"{base}/rows/prerequisites/add/", {"add-prerequisites-text": "x"}),
         (f"{base}/rows/prerequisites/{item.pk}/edit/", {"text": "x"}),
         (f"{base}/rows/prerequisites/{item.pk}/move/", {"direction": "down"}),
-        (f"{base}/rows/prerequisites/{item.pk}/delete/", {}),
+        (f"{base}/rows/prerequisites/{item.pk}/delete/", {"confirm": "yes"}),
         (f"{base}/rows/prerequisites/{item.pk}/done/", {"done": "true"}),
         (f"{base}/rows/tasks/{task.pk}/done/", {"done": "true"}),
     ]

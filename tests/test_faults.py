@@ -73,7 +73,9 @@ def test_a_delete_that_fails_before_renumbering_is_undone(failing, monkeypatch):
     before = [(i.pk, i.position) for i in items]
     monkeypatch.setattr(operations, "record_change", explode)
 
-    response = failing.post(f"/plans/{plan.pk}/rows/prerequisites/{before[1][0]}/delete/")
+    response = failing.post(
+        f"/plans/{plan.pk}/rows/prerequisites/{before[1][0]}/delete/", {"confirm": "yes"}
+    )
 
     assert response.status_code == 500
     assert [(i.pk, i.position) for i in items.all()] == before

@@ -11,6 +11,9 @@ from tests.test_rows import edit_data, url
 
 pytestmark = pytest.mark.django_db
 
+# What the Delete button sends once its question is answered.
+CONFIRM = {"confirm": "yes"}
+
 
 def counted(plan: Plan) -> tuple[int, int]:
     """The plan's ticked and total boxes, counted afresh."""
@@ -44,8 +47,10 @@ CHANGES = {
     "move an item": lambda c, p: c.post(
         url(p, "prerequisites", first_item(p), "move/"), {"direction": "down"}
     ),
-    "delete a step": lambda c, p: c.post(url(p, "steps", p.steps.first(), "delete/")),
-    "delete a ticked item": lambda c, p: c.post(url(p, "prerequisites", first_item(p), "delete/")),
+    "delete a step": lambda c, p: c.post(url(p, "steps", p.steps.first(), "delete/"), CONFIRM),
+    "delete a ticked item": lambda c, p: c.post(
+        url(p, "prerequisites", first_item(p), "delete/"), CONFIRM
+    ),
     "change the status": lambda c, p: c.post(
         f"/plans/{p.pk}/status/", {"expected": p.status, "to": "deployed"}
     ),

@@ -10,6 +10,9 @@ from tests.factories import template_plan
 
 pytestmark = pytest.mark.django_db
 
+# What the Delete button sends once its question is answered.
+CONFIRM = {"confirm": "yes"}
+
 
 def url(plan, kind, row=None, action=""):
     base = f"/plans/{plan.pk}/rows/{kind}/"
@@ -162,18 +165,52 @@ def test_deleting_keeps_positions_dense(alice):
     plan = template_plan()
     second = prerequisites(plan).get(position=1)
 
-    response = alice.post(url(plan, "prerequisites", second, "delete/"), headers=HTMX)
+    response = alice.post(url(plan, "prerequisites", second, "delete/"), CONFIRM, headers=HTMX)
 
     assert response.status_code == 200
     assert positions(prerequisites(plan)) == [0, 1, 2]
     assert second.text not in texts(prerequisites(plan))
 
 
+def test_without_javascript_a_delete_asks_first_and_deletes_nothing(alice):
+    plan = template_plan()
+    second = prerequisites(plan).get(position=1)
+
+    response = alice.post(url(plan, "prerequisites", second, "delete/"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Delete this prerequisite?" in html and second.text in html
+    assert '<input type="hidden" name="confirm" value="yes">' in html
+    assert f'href="/plans/{plan.pk}/#prerequisites-{second.pk}"' in html
+    assert second.text in texts(prerequisites(plan))
+
+
+def test_without_javascript_the_answered_question_deletes(alice):
+    plan = template_plan()
+    second = prerequisites(plan).get(position=1)
+
+    response = alice.post(url(plan, "prerequisites", second, "delete/"), CONFIRM)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/plans/{plan.pk}/#prerequisites"
+    assert second.text not in texts(prerequisites(plan))
+
+
+def test_the_delete_button_sends_its_answer_with_htmx(alice):
+    plan = template_plan()
+    second = prerequisites(plan).get(position=1)
+
+    html = alice.get(f"/plans/{plan.pk}/?edit=prerequisites-{second.pk}").content.decode()
+
+    assert 'hx-confirm="Delete this prerequisite?" hx-vals=\'{"confirm": "yes"}\'' in html
+
+
 def test_deleting_a_step_deletes_its_tasks(alice):
     plan = template_plan()
     step = plan.steps.get(position=0)
 
-    alice.post(url(plan, "steps", step, "delete/"), headers=HTMX)
+    alice.post(url(plan, "steps", step, "delete/"), CONFIRM, headers=HTMX)
 
     assert not Step.objects.filter(pk=step.pk).exists()
     assert not StepTask.objects.filter(step_id=step.pk).exists()
@@ -249,7 +286,7 @@ def test_rows_of_another_plan_are_404(alice):
 
     assert alice.get(url(plan, "metrics", metric, "edit/"), headers=HTMX).status_code == 404
     assert alice.post(url(plan, "metrics", metric, "edit/"), {}).status_code == 404
-    assert alice.post(url(plan, "metrics", metric, "delete/")).status_code == 404
+    assert alice.post(url(plan, "metrics", metric, "delete/"), CONFIRM).status_code == 404
     assert alice.post(url(plan, "metrics", metric, "move/"), {"direction": "up"}).status_code == 404
     assert alice.get(url(plan, "metrics", metric)).status_code == 404
     assert alice.post(url(plan, "bogus", action="add/")).status_code == 404
@@ -281,7 +318,7 @@ def test_every_row_action_requires_change_permission(bob):
         bob.post(url(plan, "prerequisites", first, "move/"), {"direction": "down"}).status_code
         == 403
     )
-    assert bob.post(url(plan, "prerequisites", first, "delete/")).status_code == 403
+    assert bob.post(url(plan, "prerequisites", first, "delete/"), CONFIRM).status_code == 403
     assert texts(prerequisites(plan))[0] == first.text
     assert bob.get(url(plan, "prerequisites", first)).status_code == 200
 
@@ -293,7 +330,7 @@ def test_moving_a_row_someone_just_deleted_changes_nothing(alice):
 
     plan = template_plan()
     first, second = prerequisites(plan)[:2]
-    alice.post(url(plan, "prerequisites", second, "delete/"), headers=HTMX)
+    alice.post(url(plan, "prerequisites", second, "delete/"), CONFIRM, headers=HTMX)
 
     with pytest.raises(type(second).DoesNotExist):
         row_ops.move_row(plan.pk, ROW_KINDS["prerequisites"], second, up=True)
@@ -311,7 +348,7 @@ def test_adding_a_task_to_a_step_someone_just_deleted_adds_nothing(alice):
         {"add-x-text": "Late task"}, instance=StepTask(step=step), prefix="add-x"
     )
     assert form.is_valid()
-    alice.post(url(plan, "steps", step, "delete/"), headers=HTMX)
+    alice.post(url(plan, "steps", step, "delete/"), CONFIRM, headers=HTMX)
 
     with pytest.raises(Step.DoesNotExist):
         row_ops.add_row(plan.pk, ROW_KINDS["tasks"], form)

@@ -201,6 +201,15 @@ def row_move(request, plan_id: int, kind: str, row_id: int):
 def row_delete(request, plan_id: int, kind: str, row_id: int):
     kind = _kind(kind)
     row = _row(kind, plan_id, row_id)
+    if request.POST.get("confirm") != "yes":
+        # Without JavaScript there is no hx-confirm: the page asks instead.
+        context = {
+            "plan": get_object_or_404(Plan, pk=plan_id),
+            "kind": kind,
+            "description": getattr(row, "text", None) or str(row),
+            "anchor": _anchor(kind, row),
+        }
+        return render(request, "plans/row_delete.html", context)
     try:
         operations.delete_row(plan_id, kind, row)
     except ObjectDoesNotExist:

@@ -195,7 +195,7 @@ def test_an_admin_deleting_a_plan_while_people_work_on_it_never_fails(served):
             (served.client(2), f"/plans/{plan}/rows/prerequisites/{items[0]}/edit/", {"text": "E"}),
             (served.client(3), f"/plans/{plan}/rows/steps/{steps[0]}/move/", {"direction": "down"}),
             (served.client(4), f"/plans/{plan}/log/", {"update": "Note"}),
-            (served.client(5), f"/plans/{plan}/rows/steps/{steps[-1]}/delete/", {}),
+            (served.client(5), f"/plans/{plan}/rows/steps/{steps[-1]}/delete/", {"confirm": "yes"}),
         ]
         statuses = at_once(
             len(requests), lambda i, requests=requests: requests[i][0].post(*requests[i][1:])[0]
