@@ -113,7 +113,8 @@ def test_positions_cannot_be_typed_so_moves_and_deletes_keep_working(admin_clien
     move = f"/plans/{plan.pk}/rows/steps/{steps[-1].pk}/move/"
     assert alice.post(move, {"direction": "up"}).status_code in (200, 302)
     delete = f"/plans/{plan.pk}/rows/steps/{steps[0].pk}/delete/"
-    assert alice.post(delete).status_code in (200, 302)
+    assert alice.post(delete, {"confirm": "yes"}).status_code == 302
+    assert not Step.objects.filter(pk=steps[0].pk).exists()
 
 
 def test_a_step_added_in_the_admin_goes_at_the_end(admin_client):

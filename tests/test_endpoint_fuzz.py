@@ -114,7 +114,7 @@ READS = {
     "row": lambda c, o: [],
     "row_edit": lambda c, o: [k.form for k in chosen_kinds(c)],
     "row_move": lambda c, o: ["direction"],
-    "row_delete": lambda c, o: [],
+    "row_delete": lambda c, o: ["confirm"],
     "row_done": lambda c, o: [forms.DoneForm],
     "row_ticks": lambda c, o: ["shown", "ticked", "step"],
 }

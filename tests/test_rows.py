@@ -6,7 +6,7 @@ import pytest
 
 from plans.models import ChecklistKind, PhaseStatus, Step, StepTask
 from tests.conftest import HTMX
-from tests.factories import template_plan
+from tests.factories import filled_plan, template_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -197,13 +197,29 @@ def test_without_javascript_the_answered_question_deletes(alice):
     assert second.text not in texts(prerequisites(plan))
 
 
-def test_the_delete_button_sends_its_answer_with_htmx(alice):
+def test_with_htmx_the_buttons_own_question_is_the_answer(alice):
     plan = template_plan()
     second = prerequisites(plan).get(position=1)
 
     html = alice.get(f"/plans/{plan.pk}/?edit=prerequisites-{second.pk}").content.decode()
+    # A form opened before the question page existed sends no `confirm` either.
+    response = alice.post(url(plan, "prerequisites", second, "delete/"), headers=HTMX)
 
-    assert 'hx-confirm="Delete this prerequisite?" hx-vals=\'{"confirm": "yes"}\'' in html
+    assert 'hx-confirm="Delete this prerequisite?"' in html
+    assert response.status_code == 200
+    assert '<div id="prerequisites"' in response.content.decode()
+    assert second.text not in texts(prerequisites(plan))
+
+
+def test_the_question_shows_the_row_as_the_plan_page_does(alice):
+    plan = filled_plan()
+    task = StepTask.objects.filter(step__plan=plan, text__contains="{{DEFAULT_BRANCH}}").first()
+
+    response = alice.post(url(plan, "tasks", task, "delete/"))
+
+    html = response.content.decode()
+    assert f'<form method="post" action="/plans/{plan.pk}/rows/tasks/{task.pk}/delete/">' in html
+    assert "from main" in html and "{{DEFAULT_BRANCH}}" not in html
 
 
 def test_deleting_a_step_deletes_its_tasks(alice):

@@ -201,12 +201,14 @@ def row_move(request, plan_id: int, kind: str, row_id: int):
 def row_delete(request, plan_id: int, kind: str, row_id: int):
     kind = _kind(kind)
     row = _row(kind, plan_id, row_id)
-    if request.POST.get("confirm") != "yes":
-        # Without JavaScript there is no hx-confirm: the page asks instead.
+    if not request.htmx and request.POST.get("confirm") != "yes":
+        # With htmx the button's hx-confirm has asked; without JavaScript, this page asks.
+        plan = get_object_or_404(Plan, pk=plan_id)
         context = {
-            "plan": get_object_or_404(Plan, pk=plan_id),
+            "plan": plan,
             "kind": kind,
-            "description": getattr(row, "text", None) or str(row),
+            "row": row,
+            "variables": variables_of(plan),
             "anchor": _anchor(kind, row),
         }
         return render(request, "plans/row_delete.html", context)

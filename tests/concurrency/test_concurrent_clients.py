@@ -152,10 +152,10 @@ def mixed_round(served, items: list[int], steps: list[int]) -> list:
         lambda: served.client(0).post(
             f"/plans/{served.plan}/rows/prerequisites/add/", {"add-prerequisites-text": "Added"}
         )[0],
-        lambda: row_action(served, 1, "prerequisites", items[0], "delete", {}),
+        lambda: row_action(served, 1, "prerequisites", items[0], "delete", {"confirm": "yes"}),
         lambda: row_action(served, 2, "prerequisites", items[-1], "edit", {"text": "Edited"}),
         lambda: row_action(served, 3, "prerequisites", items[-1], "move", {"direction": "up"}),
-        lambda: row_action(served, 4, "steps", steps[-1], "delete", {}),
+        lambda: row_action(served, 4, "steps", steps[-1], "delete", {"confirm": "yes"}),
         lambda: served.client(5).post(
             f"/plans/{served.plan}/rows/tasks/add/",
             {"step": steps[-1], f"add-step-{steps[-1]}-tasks-text": "Late task"},
