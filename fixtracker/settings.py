@@ -142,7 +142,7 @@ CACHES = {
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
-        "OPTIONS": {"MAX_ENTRIES": env_int("FIXTRACKER_FRAGMENTS_CACHED", 1000)},
+        "OPTIONS": {"MAX_ENTRIES": env_int("FIXTRACKER_FRAGMENTS_CACHED", 500)},
     },
 }
 

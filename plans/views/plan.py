@@ -34,8 +34,8 @@ def rows_url(plan_id: int, kind_name: str) -> str:
     return reverse("row_add", args=[plan_id, kind_name]).removesuffix("add/")
 
 
-# The most text a list's rows may hold and still be kept drawn (see RowList.cacheable).
-CACHED_LIST_CHARS = 10_000
+# The most rows a list may have and still be kept drawn (see RowList.cacheable).
+CACHED_LIST_ROWS = 30
 
 
 @dataclass
@@ -62,9 +62,10 @@ class RowList:
 
     @property
     def cacheable(self) -> bool:
-        """Small enough to keep drawn: the cache's worst case in memory is its number of
-        entries times this (a placeholder is drawn at about ten times its length)."""
-        return sum(len(row.text) for row in self.rows) <= CACHED_LIST_CHARS
+        """Few enough rows to keep drawn. A row's text fills to at most an item's length, and
+        is drawn at most about twelve times that (an unknown placeholder in its marking), so
+        rows, not characters, bound an entry's size, whatever the text and plan values."""
+        return len(self.rows) <= CACHED_LIST_ROWS
 
     @property
     def content(self) -> tuple:
