@@ -85,6 +85,8 @@ def main() -> None:
     server = start_gunicorn(env, port, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_until_healthy(base, server)
+        if args.rounds + 20 > len(seeded["teammate_ticks"]):
+            sys.exit(f"--rounds can be at most {len(seeded['teammate_ticks']) - 20}")
         over = sequential(port, seeded, args.rounds) if args.rounds else []
         run_all(wrk, base, seeded, args)
     finally:
@@ -106,8 +108,9 @@ PAGE_BYTES = 300_000
 
 
 def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
-    """The median of each action one request at a time over one kept-alive connection, as a
-    user's browser sends them, in turn with its floor; returns what is over."""
+    """The median of each action one request at a time, in turn with its floor; returns
+    what is over. (gunicorn's sync workers close each connection, so each request opens
+    one, the floor's as well.)"""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     editor = {
         "Cookie": f"sessionid={seeded['session']}; csrftoken={CSRF_SECRET}",
@@ -116,7 +119,7 @@ def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
         "Content-Type": "application/x-www-form-urlencoded",
     }
     plan, token = seeded["large_plan"], seeded["token"]
-    task, other = seeded["tick_tasks"][:2]
+    task = seeded["tick_tasks"][0]
     status_plan = seeded["status_plans"][0]
     sizes = []
 
@@ -132,7 +135,8 @@ def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
             yield first
             yield second
 
-    ticks, others = flips("done=true", "done=false"), flips("done=true", "done=false")
+    ticks = flips("done=true", "done=false")
+    teammate = iter(seeded["teammate_ticks"])
     moves = flips("expected=planning&to=in_progress", "expected=in_progress&to=planning")
     poll = {"HX-Request": "true"}
 
@@ -146,8 +150,12 @@ def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
         send("GET", f"/s/{token}/", poll, expect=304)
 
     def page_after_change():
-        # A teammate's tick first, untimed: the page is drawn for a plan that just changed.
-        send("POST", f"/plans/{plan}/rows/tasks/{other}/done/", editor, next(others))
+        # A teammate's tick first, untimed, of a task not changed before: the page is drawn
+        # for a state of the plan never drawn before, as after a real change.
+        task_id, done = next(teammate)
+        send(
+            "POST", f"/plans/{plan}/rows/tasks/{task_id}/done/", editor, f"done={not done}".lower()
+        )
         start = time.perf_counter()
         sizes.append(len(send("GET", f"/plans/{plan}/", {"Cookie": editor["Cookie"]})))
         return time.perf_counter() - start

@@ -80,7 +80,13 @@ def run(rounds: int, plan_count: int) -> list[str]:
     htmx = {"HX-Request": "true"}
     tasks = StepTask.objects.filter(step__plan=plan, position=1).order_by("step__position")
     tick_url = f"/plans/{plan.pk}/rows/tasks/{tasks[0].pk}/done/"
-    other_tick_url = f"/plans/{plan.pk}/rows/tasks/{tasks[1].pk}/done/"
+    # A teammate's change before each timed page: each a different task, flipped once, so
+    # every page is drawn for a state of the plan never drawn before.
+    teammate = iter(
+        StepTask.objects.filter(step__plan=plan, position__gte=2)
+        .order_by("step__position", "position")
+        .values_list("pk", "done")
+    )
     wanted = iter(["true", "false"] * (rounds + 50))
     moves = iter([("planning", "in_progress"), ("in_progress", "planning")] * (rounds + 50))
     _link, token = create_share_link(plan.pk)
@@ -114,8 +120,10 @@ def run(rounds: int, plan_count: int) -> list[str]:
         assert response.status_code == 200
 
     def change_then_page():
-        # A teammate's tick first, untimed: the page is drawn for a plan that just changed.
-        client.post(other_tick_url, {"done": next(wanted)}, headers=htmx)
+        # A teammate's tick first, untimed, of a task not changed before.
+        task_id, done = next(teammate)
+        tick_url = f"/plans/{plan.pk}/rows/tasks/{task_id}/done/"
+        client.post(tick_url, {"done": str(not done).lower()}, headers=htmx)
         start = time.perf_counter()
         response = get(client, f"/plans/{plan.pk}/")
         elapsed = time.perf_counter() - start

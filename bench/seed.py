@@ -166,10 +166,18 @@ def main(count: int) -> dict:
     tick_tasks = [
         StepTask.objects.get(step__plan=large, step__position=i, position=1).pk for i in range(8)
     ]
+    # A teammate's change before each timed page: each a different task, flipped once, so
+    # every page is drawn for a state of the plan never drawn before.
+    teammate_ticks = list(
+        StepTask.objects.filter(step__plan=large, position__gte=2)
+        .order_by("step__position", "position")
+        .values_list("pk", "done")
+    )
     return {
         "session": session_for(user),
         "large_plan": large.pk,
         "tick_tasks": tick_tasks,
+        "teammate_ticks": teammate_ticks,
         "status_plans": status_plans,
         "token": token,
     }
