@@ -62,9 +62,14 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     event.target.click();
   } else if (event.key === "Escape") {
-    const cancel = event.target.closest(".edit-form, .add-form")?.querySelector(".cancel");
+    const form = event.target.closest(".edit-form, .add-form");
+    const cancel = form?.querySelector(".cancel");
     if (cancel) {
       event.preventDefault();
+      // Escape is easy to press by accident: typed text is not thrown away unasked.
+      if (changed(form) && !window.confirm("Discard your changes?")) {
+        return;
+      }
       // A form swapped in a moment ago may not be wired up by htmx yet: without this the
       // click would follow the link's plain href and reload the page.
       htmx.process(cancel);
@@ -72,3 +77,16 @@ document.addEventListener("keydown", (event) => {
     }
   }
 });
+
+// Whether a field of the form holds something other than what it was drawn with.
+function changed(form) {
+  return Array.from(form.elements).some((field) => {
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked;
+    }
+    if (field.tagName === "SELECT") {
+      return Array.from(field.options).some((option) => option.selected !== option.defaultSelected);
+    }
+    return "defaultValue" in field && field.type !== "hidden" && field.value !== field.defaultValue;
+  });
+}

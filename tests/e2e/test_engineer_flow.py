@@ -209,6 +209,40 @@ def test_rows_are_added_moved_and_closed_from_the_keyboard(page, live_server, ed
     ]
 
 
+def test_escape_asks_before_it_throws_typed_text_away(page, live_server, editor):
+    from tests.factories import template_plan
+
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-6")
+    item = plan.checklist_items.filter(kind="prerequisite").order_by("position").first()
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    row = page.locator(f"#prerequisites-{item.pk}")
+    row.get_by_role("link", name="Edit").click()
+    field = row.get_by_label("Text")
+    expect(field).to_be_focused()
+    settled(page)
+    field.press("End")
+    field.type(" (half typed)")
+    answers = iter([False, True])
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if next(answers) else dialog.dismiss()
+
+    page.on("dialog", answer)
+
+    field.press("Escape")
+    # Kept: the form is still open with what was typed.
+    expect(field).to_have_value(f"{item.text} (half typed)")
+    field.press("Escape")
+    expect(row.get_by_role("link", name="Edit")).to_be_focused()
+
+    assert asked == ["Discard your changes?", "Discard your changes?"]
+    item.refresh_from_db()
+    assert "(half typed)" not in item.text
+
+
 def test_a_header_edit_shows_everywhere_at_once(page, live_server, editor):
     from tests.factories import template_plan
 
