@@ -317,9 +317,11 @@ def test_a_placeholder_not_yet_given_is_marked_as_one(alice):
     html = alice.get(f"/plans/{plan.pk}/").content.decode()
 
     assert '<span class="placeholder" title="Not set yet">{{DEFAULT_BRANCH}}</span>' in html
+    # The row's text is one piece beside its box (a phone split it into columns).
     assert (
-        'Ask &lt;b&gt;<span class="placeholder" title="Not set yet">{{REVIEWER}}</span>'
-        '&lt;/b&gt; &amp; <span class="placeholder" title="Not set yet">{{NOPE}}</span>'
+        '> <span>Ask &lt;b&gt;<span class="placeholder" title="Not set yet">{{REVIEWER}}</span>'
+        '&lt;/b&gt; &amp; <span class="placeholder" title="Not set yet">{{NOPE}}</span></span>'
+        "</label>"
     ) in html
 
 
