@@ -54,7 +54,7 @@ MATRIX = {
     ),
     "share_link_revoke": (
         lambda o: {"plan_id": o["plan"].pk, "link_id": o["link"].pk},
-        {"POST": (LOGIN, 403, 302, LOGIN)},  # without HTMX: back to the plan page
+        {"POST": (LOGIN, 403, 200, LOGIN)},  # without HTMX or `confirm`: the question
     ),
     "stakeholder": (lambda o: {"token": o["token"]}, {"GET": (404, 404, 404, 200)}),
     "stakeholder_export": (lambda o: {"token": o["token"]}, {"GET": (404, 404, 404, 200)}),

@@ -52,7 +52,7 @@ CHANGES = {
         url(p, "prerequisites", first_item(p), "delete/"), CONFIRM
     ),
     "change the status": lambda c, p: c.post(
-        f"/plans/{p.pk}/status/", {"expected": p.status, "to": "deployed"}
+        f"/plans/{p.pk}/status/", {"expected": p.status, "to": "deployed", **CONFIRM}
     ),
     "log progress": lambda c, p: c.post(f"/plans/{p.pk}/log/", {"update": "Halfway"}),
     "create a share link": lambda c, p: c.post(f"/plans/{p.pk}/share/", {"label": "Support"}),
@@ -84,7 +84,7 @@ def test_editing_a_section_and_revoking_a_link_move_the_version(alice):
     )
     alice.post(f"/plans/{plan.pk}/share/", {"label": "Support"})
     link = ShareLink.objects.get()
-    revoked = alice.post(f"/plans/{plan.pk}/share/{link.pk}/revoke/")
+    revoked = alice.post(f"/plans/{plan.pk}/share/{link.pk}/revoke/", CONFIRM)
 
     assert edited.status_code == 302 and revoked.status_code == 302
     assert Plan.objects.get(pk=plan.pk).version == version + 3

@@ -179,3 +179,21 @@ def test_the_page_lists_live_links_and_the_latest_ended_ones_and_counts_the_rest
     shown = limits.ENDED_SHARE_LINKS_SHOWN
     assert f"Old {shown}<" in html and f"Old {shown + 1}<" not in html
     assert f"{5_000 - shown} older revoked or expired links not listed" in html
+
+
+def test_without_javascript_revoking_asks_on_a_page_first(alice):
+    plan = template_plan()
+    token = shown_token(create(alice, plan))
+    link = ShareLink.objects.get()
+    url = f"/plans/{plan.pk}/share/{link.pk}/revoke/"
+
+    asked = alice.post(url)
+    still_open = alice.get(f"/s/{token}/").status_code
+    answered = alice.post(url, {"confirm": "yes"})
+
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "Revoke this share link?" in html and f'action="{url}"' in html
+    assert still_open == 200
+    assert answered.status_code == 302
+    assert alice.get(f"/s/{token}/").status_code == 404

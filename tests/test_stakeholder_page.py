@@ -218,7 +218,7 @@ def test_the_poll_gets_the_fragment_that_keeps_polling(client, shared, settings)
 def test_a_poll_after_revoking_gets_the_gone_fragment(client, alice, shared):
     plan, token = shared
     link = ShareLink.objects.get()
-    alice.post(f"/plans/{plan.pk}/share/{link.pk}/revoke/")
+    alice.post(f"/plans/{plan.pk}/share/{link.pk}/revoke/", {"confirm": "yes"})
 
     response = client.get(f"/s/{token}/", headers=HTMX)
 

@@ -113,3 +113,37 @@ def test_moving_to_deployed_with_unticked_boxes_asks_first(alice):
     html = alice.get(f"/plans/{plan.pk}/").content.decode()
 
     assert 'hx-confirm="Only 0 of 29 checkboxes are ticked. Move to Deployed anyway?"' in html
+
+
+def test_without_javascript_moving_to_deployed_with_unticked_boxes_asks_on_a_page(alice):
+    plan = template_plan()
+    Plan.objects.filter(pk=plan.pk).update(status=Status.IN_REVIEW)
+    data = {"expected": "in_review", "to": "deployed"}
+
+    asked = alice.post(f"/plans/{plan.pk}/status/", data)
+    answered = alice.post(f"/plans/{plan.pk}/status/", {**asked_fields(asked)})
+
+    assert asked.status_code == 200
+    assert "Only 0 of 29 checkboxes are ticked." in asked.content.decode()
+    assert answered.status_code == 302
+    assert Plan.objects.get(pk=plan.pk).status == Status.DEPLOYED
+
+
+def test_without_javascript_moving_to_deployed_with_every_box_ticked_does_not_ask(alice):
+    plan = template_plan()
+    Plan.objects.filter(pk=plan.pk).update(status=Status.IN_REVIEW, boxes_done=29, boxes_total=29)
+
+    response = alice.post(f"/plans/{plan.pk}/status/", {"expected": "in_review", "to": "deployed"})
+
+    assert response.status_code == 302
+    assert Plan.objects.get(pk=plan.pk).status == Status.DEPLOYED
+
+
+def asked_fields(response) -> dict:
+    """What the question page's form posts when its answer button is pressed."""
+    import re
+
+    html = response.content.decode()
+    form = html[html.index('<form method="post" action="/plans/') :]
+    form = form[: form.index("</form>")]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))

@@ -58,3 +58,33 @@ def answer(request, plan_id: int, anchor: str, template: str, context: dict, sta
 
     page_keys = {k: v for k, v in context.items() if k in PAGE_STATE}
     return render_plan_page(request, plan_id, status=status, **page_keys)
+
+
+def unanswered(request) -> bool:
+    """Whether an action that asks first still has to: with htmx its button's hx-confirm
+    has asked; a plain post without JavaScript asks on a page, `ask`."""
+    return not request.htmx and request.POST.get("confirm") != "yes"
+
+
+def ask(
+    request,
+    plan,
+    *,
+    question: str,
+    detail: str,
+    note: str,
+    answer: str,
+    anchor: str,
+    fields: tuple = (),
+):
+    """The page that asks before a plain post acts: the same post again with confirm=yes."""
+    context = {
+        "plan": plan,
+        "question": question,
+        "detail": detail,
+        "note": note,
+        "answer": answer,
+        "anchor": anchor,
+        "fields": fields,
+    }
+    return render(request, "plans/confirm.html", context)

@@ -14,7 +14,8 @@ from plans.markdown.document import variables_of
 from plans.models import Plan, Step
 from plans.queries import plan_with_progress, progress
 from plans.rows import ROW_KINDS, RowKind
-from plans.views.access import answer, can_edit, editor_required, plan_url
+from plans.templatetags.plan_text import fill
+from plans.views.access import answer, ask, can_edit, editor_required, plan_url, unanswered
 from plans.views.ids import parse_id
 from plans.views.plan import decorate_step, row_list, rows_url
 
@@ -201,17 +202,18 @@ def row_move(request, plan_id: int, kind: str, row_id: int):
 def row_delete(request, plan_id: int, kind: str, row_id: int):
     kind = _kind(kind)
     row = _row(kind, plan_id, row_id)
-    if not request.htmx and request.POST.get("confirm") != "yes":
-        # With htmx the button's hx-confirm has asked; without JavaScript, this page asks.
+    if unanswered(request):
         plan = get_object_or_404(Plan, pk=plan_id)
-        context = {
-            "plan": plan,
-            "kind": kind,
-            "row": row,
-            "variables": variables_of(plan),
-            "anchor": _anchor(kind, row),
-        }
-        return render(request, "plans/row_delete.html", context)
+        text = getattr(row, "text", None)
+        return ask(
+            request,
+            plan,
+            question=f"Delete this {kind.noun}?",
+            detail=fill(text, variables_of(plan)) if text else str(row),
+            note="It goes from the plan for everyone. There is no undo.",
+            answer=f"Delete {kind.noun}",
+            anchor=_anchor(kind, row),
+        )
     try:
         operations.delete_row(plan_id, kind, row)
     except ObjectDoesNotExist:

@@ -13,7 +13,7 @@ from plans.limits import LimitReached
 from plans.models import Plan, ShareLink
 from plans.operations import create_share_link, revoke_share_link
 from plans.sharing import links_of
-from plans.views.access import answer, editor_required
+from plans.views.access import answer, ask, editor_required, unanswered
 
 TEMPLATE = "plans/partials/_share_links.html"
 
@@ -64,7 +64,17 @@ def create_link(request, plan_id: int):
 @editor_required
 def revoke_link(request, plan_id: int, link_id: int):
     plan = get_object_or_404(Plan, pk=plan_id)
-    get_object_or_404(ShareLink, pk=link_id, plan=plan)
+    link = get_object_or_404(ShareLink, pk=link_id, plan=plan)
+    if unanswered(request):
+        return ask(
+            request,
+            plan,
+            question="Revoke this share link?",
+            detail=link.label or f"Link {link.pk} (no label)",
+            note="Anyone using it loses access. There is no undo: a new link has a new address.",
+            answer="Revoke link",
+            anchor="share-links",
+        )
     revoke_share_link(plan.pk, link_id)
     context = share_links_context(plan)
     return answer(request, plan_id, "share-links", TEMPLATE, context)

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_POST
 from plans import operations
 from plans.forms import StatusForm
 from plans.limits import LimitReached
-from plans.models import Plan
-from plans.views.access import answer, can_edit, editor_required
+from plans.models import Plan, Status
+from plans.views.access import answer, ask, can_edit, editor_required, unanswered
 
 TEMPLATE = "plans/partials/_status_changed.html"
 
@@ -34,6 +34,19 @@ def change_status(request, plan_id: int):
         context = status_context(plan, request.user, status_message=message)
         return answer(request, plan_id, "plan-status", TEMPLATE, context, 422)
     expected, to = form.cleaned_data["expected"], form.cleaned_data["to"]
+    if to == Status.DEPLOYED and unanswered(request):
+        plan = get_object_or_404(Plan, pk=plan_id)
+        if plan.boxes_done < plan.boxes_total:
+            return ask(
+                request,
+                plan,
+                question="Move to Deployed anyway?",
+                detail=f"Only {plan.boxes_done} of {plan.boxes_total} checkboxes are ticked.",
+                note="Stakeholders see Deployed at once.",
+                answer="Move to Deployed",
+                anchor="plan-status",
+                fields=(("expected", expected), ("to", to)),
+            )
     try:
         entries = operations.change_status(plan_id, expected=expected, to=to, user=request.user)
     except Plan.DoesNotExist:
