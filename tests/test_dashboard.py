@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 def rows(response) -> list[str]:
     """The issue ids of the listed plans, in order, as the page shows them."""
-    return re.findall(r'<tr>\s*<td class="nowrap">([^<]*)</td>', response.content.decode())
+    return re.findall(
+        r'<tr>\s*<td class="nowrap" data-label="Issue">([^<]*)</td>', response.content.decode()
+    )
 
 
 def test_it_requires_login(client):

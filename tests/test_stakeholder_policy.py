@@ -200,9 +200,17 @@ def as_the_page_shows(doc: PlanDocument) -> list[str]:
         texts += [f"Step {number}: {e(step.title)}<", f"{done} of {len(step.tasks)} tasks done"]
     texts += [f"{'☑' if c.done else '☐'}</span> {e(c.text)} " for c in doc.success_criteria]
     for row in doc.stakeholders:
-        texts += [f"<td>{e(row.stakeholder)}</td><td>{e(row.update_method)}</td><td>{e(row.when)}"]
+        texts += [
+            f'<td data-label="Stakeholder">{e(row.stakeholder)}</td>'
+            f'<td data-label="Update Method">{e(row.update_method)}</td>'
+            f'<td data-label="When">{e(row.when)}'
+        ]
     for p in doc.phases:
-        texts += [f"<td>{e(p.phase)}</td><td>{e(p.target_time)}</td><td>{e(p.actual_time)}</td>"]
+        texts += [
+            f'<td data-label="Phase">{e(p.phase)}</td>'
+            f'<td data-label="Target Time">{e(p.target_time)}</td>'
+            f'<td data-label="Actual Time">{e(p.actual_time)}</td>'
+        ]
         texts += [f"{PhaseStatus(p.status).label}</span>"]
     for entry in doc.log:
         when = timezone.localtime(entry.logged_at).strftime(TIME_FORMAT)

@@ -282,6 +282,10 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(browser, live_server, e
     for path in ["/", f"/plans/{plan.pk}/", f"/plans/{plan.pk}/?edit=header", f"/s/{token}/"]:
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        # Nor does a table scroll sideways inside its own box, hiding columns.
+        boxes = "Array.from(document.querySelectorAll('.overflow-auto'))"
+        hidden = page.evaluate(f"{boxes}.filter(b => b.scrollWidth > b.clientWidth).length")
+        assert hidden == 0, path
     # Every row's Edit and every link's Revoke is in view, not off the side of a table's box.
     page.goto(f"{live_server.url}/plans/{plan.pk}/")
     controls = page.locator("table a.edit, table button:has-text('Revoke')")
