@@ -90,3 +90,12 @@ function changed(form) {
     return "defaultValue" in field && field.type !== "hidden" && field.value !== field.defaultValue;
   });
 }
+
+// A link to a field on the page ("Log progress") puts the cursor in it, not only in view.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest('a[href^="#"]');
+  const target = link && document.getElementById(link.hash.slice(1));
+  if (target?.matches("input, textarea, select")) {
+    target.focus();
+  }
+});

@@ -60,7 +60,10 @@ def test_engineer_creates_a_plan_ticks_advances_and_logs(page, live_server, edit
     expect(page.locator("#plan-status .badge")).to_have_text("In Progress")
     expect(page.locator("#log-entries li").first).to_contain_text("Status: Planning → In Progress")
 
-    page.get_by_label("Add a progress update").fill("Workaround live on 10% of traffic")
+    # "Log progress" at the top puts the cursor in the log's field.
+    page.get_by_role("button", name="Log progress").click()
+    expect(page.get_by_label("Add a progress update")).to_be_focused()
+    page.keyboard.type("Workaround live on 10% of traffic")
     page.get_by_role("button", name="Log", exact=True).click()
     expect(page.locator("#log-entries li").first).to_contain_text(
         "Workaround live on 10% of traffic"
