@@ -42,6 +42,24 @@ def test_an_upload_is_previewed_and_nothing_saved_until_import_is_pressed(alice)
     assert not Plan.objects.exists()
 
 
+def test_the_preview_names_plans_of_the_same_issue_already_here(alice):
+    content = (CORPUS / "other_shapes" / "bug-report-checkout-timeout.md").read_bytes()
+    assert upload_and_import(alice, content).status_code == 302
+    first = Plan.objects.get()
+
+    html = upload(alice, content).content.decode()
+
+    assert "1 plan of this issue is here already:" in html
+    assert f'<a href="/plans/{first.pk}/">{first}</a>' in html
+    assert "Importing makes another plan beside it; nothing is merged or replaced." in html
+
+
+def test_a_new_issue_is_previewed_without_that_notice(alice):
+    html = upload(alice, (GOLDEN / "filled-plan.md").read_bytes()).content.decode()
+
+    assert "here already" not in html
+
+
 def test_the_preview_costs_a_fixed_number_of_queries(alice, django_assert_max_num_queries):
     content = (GOLDEN / "filled-plan.md").read_bytes()
     upload(alice, content)  # the first upload creates the session's CSRF and such

@@ -113,7 +113,11 @@ def plan_import_confirm(request, pending_id: int):
         except PlanFormatError as error:  # read the same way when it was uploaded
             messages.error(request, f"Not imported: {error}")
             return redirect("plan_import")
-        context = {"pending": pending, "preview": preview(result)}
+        issue_id = result.document.issue_id
+        # Importing never merges: a plan of the same issue already here is named, so that a
+        # re-import is a choice and not a duplicate nobody can tell apart.
+        same_issue = list(Plan.objects.filter(issue_id=issue_id)[:5]) if issue_id else []
+        context = {"pending": pending, "preview": preview(result), "same_issue": same_issue}
         return render(request, "plans/plan_import_preview.html", context)
     if "cancel" in request.POST:
         pending.delete()
