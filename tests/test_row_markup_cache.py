@@ -28,7 +28,7 @@ def test_a_change_made_outside_fixtracker_shows_at_once(alice):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'<li id="tasks-{task.pk}" class="check-item done">' in html
+    assert f'<li id="tasks-{task.pk}" class="done">' in html
     assert "Page the database team" in html
 
 

@@ -29,7 +29,7 @@ def test_it_ticks_a_prerequisite_and_records_who(alice, engineer):
     item.refresh_from_db()
     assert item.done and item.done_by == engineer and item.done_at is not None
     html = response.content.decode()
-    assert f'<li id="prerequisites-{item.pk}" class="check-item done' in html
+    assert f'<li id="prerequisites-{item.pk}" class="done' in html
     assert 'id="plan-progress" class="progress-block" hx-swap-oob="true"' in html
     assert "1 of 29 checkboxes ticked" in html
 
@@ -203,7 +203,7 @@ def test_a_task_ticked_by_someone_else_first_shows_ticked(alice, engineer):
     response = tick(alice, plan, "tasks", task, headers=HTMX)
 
     assert response.status_code == 200
-    assert f'<li id="tasks-{task.pk}" class="check-item done' in response.content.decode()
+    assert f'<li id="tasks-{task.pk}" class="done' in response.content.decode()
     task.refresh_from_db()
     assert task.done and task.done_by is None  # the first tick's record stands
 
@@ -250,7 +250,7 @@ def test_a_tick_refused_for_a_full_log_keeps_its_row_and_says_why(alice):
 
     html = response.content.decode()
     assert response.status_code == 422
-    assert html.startswith(f'<li id="tasks-{last.pk}" class="check-item">')
+    assert html.startswith(f'<li id="tasks-{last.pk}">')
     assert 'role="alert"' in html and "Not ticked:" in html
     last.refresh_from_db()
     assert not last.done

@@ -38,7 +38,7 @@ def test_a_change_through_one_server_is_seen_at_once_through_the_other(served_tw
     _status, page_after = two.get(f"/plans/{plan}/")
     _status, dashboard_after = two.get("/")
     _status, download_after = two.get(f"/plans/{plan}/export.md")
-    assert f'<li id="tasks-{first.tasks[0]}" class="check-item done' in page_after
+    assert f'<li id="tasks-{first.tasks[0]}" class="done' in page_after
     assert "In Progress" in page_after and "Planning" in page
     assert progress(dashboard_after) != progress(dashboard)
     assert "Doomed 0" in dashboard and "Doomed 0" not in dashboard_after
