@@ -1,5 +1,6 @@
 """Middleware of the project: the health check, request ids and the request log, the
-Content-Security-Policy, and a 503 page when the database is unreachable."""
+Content-Security-Policy, a 503 page when the database is unreachable, and a 405 page for a
+browser that opens an address meant for a form."""
 
 import logging
 import re
@@ -115,3 +116,21 @@ class DatabaseUnavailableMiddleware:
         response = render(request, "503.html", status=503)
         response["Retry-After"] = "5"
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A browser that opens an action's address (a bookmark, a new tab, Back to a question
+    page) gets a page saying so; Django's 405 for `require_POST` is empty."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.htmx:
+            return response
+        if request.method not in ("GET", "HEAD"):
+            return response
+        page = render(request, "405.html", status=405)
+        page["Allow"] = response["Allow"]
+        return page

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "fixtracker.middleware.MethodNotAllowedPageMiddleware",
     "fixtracker.htmx.HtmxLoginRedirectMiddleware",
     # Last, as django-axes asks: it turns a login refused by its backend into the 429 page.
     "axes.middleware.AxesMiddleware",

@@ -483,3 +483,19 @@ def test_save_ticks_skips_a_row_deleted_meanwhile_and_logs_no_false_completion(a
         True,
     ]
     assert not plan.log_entries.filter(update__contains="complete").exists()
+
+
+def test_opening_a_delete_address_in_the_browser_says_what_it_is(alice, client):
+    plan = template_plan()
+    second = prerequisites(plan).get(position=1)
+
+    response = alice.get(url(plan, "prerequisites", second, "delete/"))
+    by_htmx = alice.get(url(plan, "prerequisites", second, "delete/"), headers=HTMX)
+    anonymous = client.get(url(plan, "prerequisites", second, "delete/"))
+
+    assert response.status_code == by_htmx.status_code == anonymous.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "Not a page to open" in response.content.decode()
+    assert "Not a page to open" in anonymous.content.decode()
+    assert by_htmx.content == b""
+    assert second.text in texts(prerequisites(plan))
