@@ -146,3 +146,16 @@ def test_export_all_refuses_a_folder_that_holds_files(tmp_path):
         call_command("export_all", str(tmp_path))
 
     assert [p.name for p in tmp_path.iterdir()] == ["000099-OPS-9-Deleted-since"]
+
+
+def test_the_demo_plans_spec_link_opens_its_spec(client, debug_on):
+    call_command("load_demo")
+    plan = Plan.objects.get()
+    client.force_login(get_user_model().objects.get(username="demo"))
+
+    response = client.get(f"/plans/{plan.pk}/spec/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "No spec file was imported" not in html
+    assert "The capture call in <code>checkout/payments.py</code> has" in html

@@ -16,6 +16,8 @@ from plans.markdown import import_plan
 from plans.models import Plan
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo-plan.md"
+# Beside the plan, as in a fix folder: the plan's Spec link opens it.
+DEMO_SPEC = DEMO_FILE.with_name("spec.md")
 DEMO_ISSUE = "INC-2041"
 
 
@@ -56,7 +58,9 @@ class Command(BaseCommand):
             user.user_permissions.set(Permission.objects.filter(content_type__app_label="plans"))
         plan = Plan.objects.filter(issue_id=DEMO_ISSUE).order_by("pk").first()
         if plan is None:
-            plan, _warnings = import_plan(DEMO_FILE.read_text(encoding="utf-8"))
+            plan, _warnings = import_plan(
+                DEMO_FILE.read_text(encoding="utf-8"), spec=DEMO_SPEC.read_bytes()
+            )
         self.stdout.write(
             "\n".join(
                 [
