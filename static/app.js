@@ -78,6 +78,28 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// A list drawn again (after an add, a move or a delete, perhaps a teammate's row with it)
+// keeps any other row the user has open with typed text: that row is put back as they left
+// it. htmx cleans up what it swaps out, so the row is wired up again.
+let keptRows = [];
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const { target, elt } = event.detail;
+  keptRows = Array.from(target.querySelectorAll(".edit-form"))
+    .filter((form) => !form.contains(elt) && changed(form))
+    .map((form) => form.parentElement.closest("[id]"))
+    .filter((row) => row && row !== target);
+});
+document.addEventListener("htmx:afterSwap", () => {
+  for (const row of keptRows) {
+    const drawn = document.getElementById(row.id);
+    if (drawn && drawn !== row) {
+      drawn.replaceWith(row);
+      htmx.process(row);
+    }
+  }
+  keptRows = [];
+});
+
 // Whether a field of the form holds something other than what it was drawn with.
 function changed(form) {
   return Array.from(form.elements).some((field) => {

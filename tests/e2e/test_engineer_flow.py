@@ -246,6 +246,37 @@ def test_escape_asks_before_it_throws_typed_text_away(page, live_server, editor)
     assert "(half typed)" not in item.text
 
 
+def test_a_row_open_with_typed_text_survives_its_list_being_drawn_again(page, live_server, editor):
+    from tests.factories import template_plan
+
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-7")
+    item = plan.checklist_items.filter(kind="prerequisite").order_by("position").first()
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    prerequisites = page.locator("#prerequisites")
+    row = page.locator(f"#prerequisites-{item.pk}")
+    row.get_by_role("link", name="Edit").click()
+    expect(row.get_by_label("Text")).to_be_focused()
+    settled(page)
+    row.get_by_label("Text").fill("Root cause confirmed, half a thought")
+
+    prerequisites.get_by_role("link", name="Add prerequisite").click()
+    field = prerequisites.get_by_label("New prerequisite")
+    expect(field).to_be_focused()
+    field.fill("Feature flag ready")
+    settled(page)
+    field.press("Enter")
+
+    expect(prerequisites.locator("li").last).to_contain_text("Feature flag ready")
+    expect(row.get_by_label("Text")).to_have_value("Root cause confirmed, half a thought")
+    # Still a working form: saving it saves what was typed.
+    settled(page)
+    row.get_by_role("button", name="Save").click()
+    expect(row).to_contain_text("Root cause confirmed, half a thought")
+    item.refresh_from_db()
+    assert item.text == "Root cause confirmed, half a thought"
+
+
 def test_a_header_edit_shows_everywhere_at_once(page, live_server, editor):
     from tests.factories import template_plan
 
