@@ -132,5 +132,6 @@ class MethodNotAllowedPageMiddleware:
         if request.method not in ("GET", "HEAD"):
             return response
         page = render(request, "405.html", status=405)
-        page["Allow"] = response["Allow"]
+        if "Allow" in response:
+            page["Allow"] = response["Allow"]
         return page
