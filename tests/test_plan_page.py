@@ -334,3 +334,16 @@ def test_no_two_elements_of_the_page_share_an_id(alice):
         html = alice.get(f"/plans/{plan.pk}/", {"edit": target} if target else {}).content.decode()
         ids = Counter(re.findall(r'\sid="([^"]+)"', html))
         assert [i for i, n in ids.items() if n > 1] == [], target
+
+
+def test_code_spans_in_rows_and_the_log_show_as_code_and_stay_escaped(alice):
+    from plans.operations import add_log_entry
+
+    plan = template_plan()
+    plan.checklist_items.filter(position=0).update(text="Set `timeout` to 3 s, not `<b>`")
+    add_log_entry(plan.pk, update="Raised `pool_size` to 40; a lone ` stays", user=None)
+
+    html = alice.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert "<span>Set <code>timeout</code> to 3 s, not <code>&lt;b&gt;</code></span>" in html
+    assert "Raised <code>pool_size</code> to 40; a lone ` stays" in html

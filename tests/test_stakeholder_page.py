@@ -336,3 +336,16 @@ def test_a_new_release_is_a_new_etag(client, shared, monkeypatch):
     poll = client.get(f"/s/{token}/", headers={**HTMX, "If-None-Match": etag})
 
     assert poll.status_code == 200 and "newrelease" in poll["ETag"]
+
+
+def test_code_spans_show_as_code_to_stakeholders_too(client, shared):
+    from plans.operations import add_log_entry
+
+    plan, token = shared
+    plan.checklist_items.filter(kind="success").update(text="p99 of `capture` under 2 s")
+    add_log_entry(plan.pk, update="Raised `pool_size` to 40", user=None)
+
+    html = client.get(f"/s/{token}/").content.decode()
+
+    assert "p99 of <code>capture</code> under 2 s" in html
+    assert "Raised <code>pool_size</code> to 40" in html

@@ -1,5 +1,7 @@
 """Showing user text: Markdown rendered and sanitised, placeholders filled with plan values."""
 
+import re
+
 from django import template
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.html import escape
@@ -31,15 +33,30 @@ def fill_command(text: str, variables: dict[str, str]) -> str:
 
 
 def marked(text: str) -> str:
-    """`text` escaped, with each {{PLACEHOLDER}} still in it marked as one: a value not yet
-    given should not read as real content. Escaping leaves the placeholders as they were
-    (their names are capitals, digits and underscores)."""
+    """`text` escaped, its `code spans` shown as code, and each {{PLACEHOLDER}} still in it
+    marked as one: a value not yet given should not read as real content. Escaping leaves
+    the placeholders as they were (their names are capitals, digits and underscores)."""
     return mark_safe(
         VARIABLE_RE.sub(
             lambda match: f'<span class="placeholder" title="Not set yet">{match[0]}</span>',
-            escape(text),
+            _code_spans(escape(text)),
         )
     )
+
+
+# One line's `code span`, as Markdown writes it; a lone backtick stays as typed.
+CODE_SPAN_RE = re.compile(r"`([^`\n]+)`")
+
+
+def _code_spans(escaped: str) -> str:
+    return CODE_SPAN_RE.sub(r"<code>\1</code>", escaped)
+
+
+@register.filter
+def inline(text: str) -> str:
+    """One line of user text (a log entry, a criterion) escaped, its `code spans` shown as
+    code, as its Markdown file shows them; nothing else of Markdown."""
+    return mark_safe(_code_spans(escape(text or "")))
 
 
 @register.filter
