@@ -72,7 +72,8 @@ def live_link(token: str) -> LiveLink | None:
     """
     if not token or len(token) > 100:
         return None
-    # Unordered: one row at most, and the model's ordering costs a third of the lookup.
+    # Unordered: one row at most, and compiling the model's ordering is most of the ORM's
+    # work for this lookup (docs/performance.md).
     rows = (
         ShareLink.objects.filter(token_hash=hash_token(token))
         .order_by()

@@ -63,8 +63,9 @@ class RowList:
     @property
     def cacheable(self) -> bool:
         """Few enough rows to keep drawn. A row's text fills to at most an item's length, and
-        is drawn at most about twelve times that (an unknown placeholder in its marking), so
-        rows, not characters, bound an entry's size, whatever the text and plan values."""
+        its markup to a bounded multiple of that (an unknown placeholder in its marking is the
+        most), so rows, not characters, bound an entry's size, whatever the text and plan
+        values (docs/performance.md has the figures)."""
         return len(self.rows) <= CACHED_LIST_ROWS
 
     @property
