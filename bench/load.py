@@ -22,6 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.budget import BUDGET, PAGE_BYTES
 from bench.server import (
     CSRF_SECRET,
     ROOT,
@@ -94,17 +95,6 @@ def main() -> None:
         server.wait(timeout=30)
     if over:
         sys.exit(f"over budget: {', '.join(over)}")
-
-
-# Issue 13's budget for one request at a time: (action, its floor, the multiple allowed).
-BUDGET = {
-    "dashboard, 10,000 plans": ("editor", 3.0),
-    "tick a task": ("editor", 3.0),
-    "status change": ("editor", 3.0),
-    "large plan page after a change": ("editor", 15.0),
-    "stakeholder poll (304)": ("bare", 1.5),
-}
-PAGE_BYTES = 300_000
 
 
 def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
