@@ -39,7 +39,7 @@ def marked(text: str) -> str:
     return mark_safe(
         VARIABLE_RE.sub(
             lambda match: f'<span class="placeholder" title="Not set yet">{match[0]}</span>',
-            _code_spans(escape(text)),
+            inline(text),
         )
     )
 

@@ -172,13 +172,7 @@ def test_rows_are_added_moved_and_closed_from_the_keyboard(page, live_server, ed
     expect(prerequisites.locator("form.add-form")).to_have_count(0)
     expect(page.get_by_role("button", name="Move up")).to_have_count(0)
 
-    prerequisites.get_by_role("link", name="Add prerequisite").click()
-    field = prerequisites.get_by_label("New prerequisite")
-    expect(field).to_be_focused()
-    field.fill("Feature flag ready")
-    settled(page)
-    field.press("Enter")
-    expect(prerequisites.locator("li").last).to_contain_text("Feature flag ready")
+    add_prerequisite(page, "Feature flag ready")
     # The form stays open, empty and focused, for the next one; Escape closes it.
     expect(prerequisites.get_by_label("New prerequisite")).to_be_focused()
     settled(page)
@@ -253,21 +247,14 @@ def test_a_row_open_with_typed_text_survives_its_list_being_drawn_again(page, li
     item = plan.checklist_items.filter(kind="prerequisite").order_by("position").first()
     log_in(page, live_server)
     page.goto(f"{live_server.url}/plans/{plan.pk}/")
-    prerequisites = page.locator("#prerequisites")
     row = page.locator(f"#prerequisites-{item.pk}")
     row.get_by_role("link", name="Edit").click()
     expect(row.get_by_label("Text")).to_be_focused()
     settled(page)
     row.get_by_label("Text").fill("Root cause confirmed, half a thought")
 
-    prerequisites.get_by_role("link", name="Add prerequisite").click()
-    field = prerequisites.get_by_label("New prerequisite")
-    expect(field).to_be_focused()
-    field.fill("Feature flag ready")
-    settled(page)
-    field.press("Enter")
+    add_prerequisite(page, "Feature flag ready")
 
-    expect(prerequisites.locator("li").last).to_contain_text("Feature flag ready")
     expect(row.get_by_label("Text")).to_have_value("Root cause confirmed, half a thought")
     # Still a working form: saving it saves what was typed.
     settled(page)
@@ -275,6 +262,19 @@ def test_a_row_open_with_typed_text_survives_its_list_being_drawn_again(page, li
     expect(row).to_contain_text("Root cause confirmed, half a thought")
     item.refresh_from_db()
     assert item.text == "Root cause confirmed, half a thought"
+
+
+def add_prerequisite(page, text: str) -> None:
+    """Open the prerequisites' add form from its link, type `text`, press Enter, and wait
+    for the new row at the end of the list."""
+    prerequisites = page.locator("#prerequisites")
+    prerequisites.get_by_role("link", name="Add prerequisite").click()
+    field = prerequisites.get_by_label("New prerequisite")
+    expect(field).to_be_focused()
+    field.fill(text)
+    settled(page)
+    field.press("Enter")
+    expect(prerequisites.locator("li").last).to_contain_text(text)
 
 
 def test_a_header_edit_shows_everywhere_at_once(page, live_server, editor):
