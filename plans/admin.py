@@ -1,5 +1,6 @@
 """Every model in the Django admin: plans with their children inline, steps with theirs."""
 
+import functools
 from collections import Counter
 
 from django import forms
@@ -15,7 +16,9 @@ from django.utils import timezone
 from plans import limits, operations
 from plans.forms import AdminLoginForm, ChecksText
 from plans.models import (
+    ChangeKind,
     ChecklistItem,
+    HistoryEntry,
     MonitoringMetric,
     PendingImport,
     Plan,
@@ -155,8 +158,9 @@ class OddFiltersRefused:
 class ChangesPlan(OddFiltersRefused):
     """An admin change to a plan or its rows is a plan operation in two halves, around the
     admin's own saves and deletes in its transaction: it takes the plan's row lock first,
-    and ends with `record_change` (the plan's version and checkbox counts), as
-    `plans.operations.changing` does for every change in the app.
+    and ends with `record_change` (the plan's version and checkbox counts, and what was
+    changed, for the plan's history), as `plans.operations.changing` does for every change
+    in the app.
     """
 
     def _lock(self, plan_ids) -> None:
@@ -164,11 +168,18 @@ class ChangesPlan(OddFiltersRefused):
         for plan_id in _ids(plan_ids):
             operations.lock_plan(plan_id)
 
-    def _record(self, plan_ids) -> None:
+    def _record(self, plan_ids, request=None, changes=()) -> None:
+        """Record a change to each plan, with its history: `changes` are (kind, row, form
+        or None) as the admin made them."""
         # A plan deleted here has nothing left to record.
         existing = set(Plan.objects.filter(pk__in=_ids(plan_ids)).values_list("pk", flat=True))
+        now = timezone.now()
+        entries = {plan_id: [] for plan_id in existing}
+        for kind, row, form in changes:
+            if _plan_id(row) in entries:
+                entries[_plan_id(row)] += _history(now, request.user, kind, row, form)
         for plan_id in sorted(existing):
-            operations.record_change(plan_id, timezone.now())
+            operations.record_change(plan_id, now, entries[plan_id])
 
     def changeform_view(self, request, *args, **kwargs):
         # The form checked positions and parents before the save took the plan's lock; a
@@ -200,35 +211,76 @@ class ChangesPlan(OddFiltersRefused):
         self._lock([_plan_id(obj)])
         _place_at_end(obj)
         super().save_model(request, obj, form, change)
-        self._record([_plan_id(obj)])
+        if change:
+            kind = ChangeKind.FIELD if isinstance(obj, Plan) else ChangeKind.EDITED
+        else:
+            kind = ChangeKind.CREATED if isinstance(obj, Plan) else ChangeKind.ADDED
+        self._record([_plan_id(obj)], request, [(kind, obj, form)])
 
     def save_formset(self, request, form, formset, change):
         rows = formset.save(commit=False)
+        changes = request.__dict__.setdefault("plan_changes", [])
         for row in formset.deleted_objects:
+            changes.append((ChangeKind.DELETED, row, None))
             row.delete()
         for row in rows:
             _place_at_end(row)
             row.save()
         formset.save_m2m()
+        changes += [(ChangeKind.ADDED, row, None) for row in formset.new_objects]
+        forms_of = {f.instance.pk: f for f in formset.forms}
+        changes += [
+            (ChangeKind.EDITED, row, forms_of.get(row.pk)) for row, _ in formset.changed_objects
+        ]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        self._record([_plan_id(form.instance)])
+        self._record([_plan_id(form.instance)], request, request.__dict__.pop("plan_changes", []))
+
+    def get_deleted_objects(self, objs, request):
+        # A plan's history goes with the plan; nobody may delete entries one by one, and
+        # that must not stop the plan's own deletion.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(HistoryEntry._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj):
         plan_id = _plan_id(obj)
         self._lock([plan_id])
         super().delete_model(request, obj)
-        self._record([plan_id])
+        self._record([plan_id], request, [(ChangeKind.DELETED, obj, None)])
 
     def delete_queryset(self, request, queryset):
         # The changelist's "Delete selected" runs outside the admin's transaction: this is
         # one change, locks and all (select_for_update needs a transaction on PostgreSQL).
         with transaction.atomic():
-            plan_ids = [_plan_id(obj) for obj in queryset]
+            rows = list(queryset)
+            plan_ids = [_plan_id(obj) for obj in rows]
             self._lock(plan_ids)
             super().delete_queryset(request, queryset)
-            self._record(plan_ids)
+            self._record(plan_ids, request, [(ChangeKind.DELETED, obj, None) for obj in rows])
+
+
+def _history(now, user, kind: ChangeKind, row, form) -> list:
+    """The history entries of one row the admin saved or deleted: one per changed field."""
+    place = f"Admin: {row._meta.verbose_name}"
+    if isinstance(row, Plan):
+        place = "Admin"
+    elif kind != ChangeKind.ADDED:
+        place = f"{place} “{row}”"
+    entry = functools.partial(operations.history_entry, _plan_id(row), now, user, kind, place)
+    if kind == ChangeKind.DELETED:
+        return [entry(before=str(row))]
+    if kind in (ChangeKind.ADDED, ChangeKind.CREATED) or form is None:
+        return [entry(after=str(row))]
+    return [
+        entry(
+            field=str(form.fields[name].label or name),
+            before=form.initial.get(name, ""),
+            after=form.cleaned_data.get(name, ""),
+        )
+        for name in form.changed_data
+    ]
 
 
 class ChecklistItemInlineForm(TextRulesForm):
@@ -455,6 +507,26 @@ class PendingImportAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(admin.ModelAdmin):
+    """What changed in each plan, to read: written by the changes themselves, never here."""
+
+    list_display = ["at", "plan", "actor", "kind", "place", "field"]
+    list_filter = ["kind"]
+    list_select_related = ["plan"]
+    search_fields = ["place", "field", "before", "after", "actor"]
+    raw_id_fields = ["plan", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -135,8 +135,8 @@ def template_document(
     )
 
 
-def create_plan_from_template(**header) -> Plan:
+def create_plan_from_template(user=None, **header) -> Plan:
     """A new plan holding the template's default items, with the given header values."""
     from plans.operations import create_plan
 
-    return create_plan(template_document(**header))
+    return create_plan(template_document(**header), user=user)

@@ -347,3 +347,54 @@ class ShareLink(models.Model):
 
     def is_live(self, now) -> bool:
         return not self.revoked_at and not (self.expires_at and self.expires_at <= now)
+
+
+class ChangeKind(models.TextChoices):
+    CREATED = "created", "Plan created"
+    IMPORTED = "imported", "Imported"
+    FIELD = "field", "Field edited"
+    ADDED = "added", "Row added"
+    EDITED = "edited", "Row edited"
+    MOVED = "moved", "Row moved"
+    DELETED = "deleted", "Row deleted"
+    TICKED = "ticked", "Ticked"
+    UNTICKED = "unticked", "Unticked"
+    STATUS = "status", "Status changed"
+    LOGGED = "logged", "Progress logged"
+    SHARE_CREATED = "share_created", "Share link created"
+    SHARE_REVOKED = "share_revoked", "Share link revoked"
+
+
+class HistoryEntry(models.Model):
+    """One thing a change did to a plan, with who and when: written only by
+    `plans.operations` (and the admin's hooks into it), in the change's own transaction."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="history")
+    # The plan's version once the change was made: an open page at an older version has
+    # every entry after its own to catch up on.
+    version = models.PositiveBigIntegerField()
+    at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The name at the time: it stays when the account is renamed or deleted.
+    actor = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(max_length=20, choices=ChangeKind.choices)
+    # Where in the plan ("Prerequisites", "Step 2: Deploy"), which field, and the values.
+    place = models.CharField(max_length=300, blank=True)
+    field = models.CharField(max_length=100, blank=True)
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "history entries"
+        indexes = [
+            models.Index(fields=["plan", "-id"], name="history_plan"),
+            models.Index(fields=["plan", "kind", "-id"], name="history_plan_kind"),
+            models.Index(fields=["plan", "version"], name="history_plan_version"),
+        ]
+        constraints = [choice_check("kind", ChangeKind)]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.place}".rstrip()

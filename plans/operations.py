@@ -12,6 +12,8 @@ here, and nothing else writes a plan's rows. Each change is one transaction insi
 - ends by moving the plan's `version` and recounting its checkboxes (`record_change`), in
   the same transaction. The stakeholder page's ETag is the version, and the dashboard
   reads the counts, so neither can miss a change made here.
+- writes what it did to the plan's history (`Change.record`), with who and when, in that
+  transaction too: a change that rolls back leaves no entry, and none is made elsewhere.
 
 A tick carries the state wanted and a status change the status it expects to leave, so a
 retry or two people pressing the same button at once change the plan once.
@@ -22,7 +24,9 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.db.models import Count, F, Func, Max, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -30,7 +34,9 @@ from django.utils import timezone
 
 from plans import forms, limits
 from plans.models import (
+    ChangeKind,
     ChecklistItem,
+    HistoryEntry,
     PhaseStatus,
     Plan,
     ProgressLogEntry,
@@ -66,18 +72,24 @@ def author_name(user) -> str:
     return user.get_username() if user is not None else ""
 
 
-def lock_plan(plan_id: int) -> None:
-    """Lock the plan's row for the rest of the transaction; the first lock of any change.
+def lock_plan(plan_id: int) -> int:
+    """Lock the plan's row for the rest of the transaction, the first lock of any change,
+    and return its version.
 
     Raises Plan.DoesNotExist when the plan is gone. On SQLite, whose transactions here take
-    the database's write lock when they begin, this is only the existence check.
+    the database's write lock when they begin, this is only a read.
     """
-    if not list(Plan.objects.select_for_update().filter(pk=plan_id).order_by().values_list("pk")):
-        raise Plan.DoesNotExist
+    versions = Plan.objects.select_for_update().filter(pk=plan_id).order_by()
+    for (version,) in versions.values_list("version"):
+        return version
+    raise Plan.DoesNotExist
 
 
-def record_change(plan_id: int, now: datetime.datetime) -> None:
-    """Move the plan's version and `updated_at`, and recount its checkboxes, in one UPDATE.
+def record_change(
+    plan_id: int, now: datetime.datetime, entries: list[HistoryEntry] = (), *, version=None
+) -> None:
+    """Move the plan's version and `updated_at`, and recount its checkboxes, in one UPDATE;
+    then write the change's history `entries`, stamped with the new version.
 
     Called once at the end of every change (by `changing`, and by the admin's hooks), so
     the counts are right whatever the change did to the plan's items and tasks.
@@ -90,6 +102,12 @@ def record_change(plan_id: int, now: datetime.datetime) -> None:
         boxes_total=_count(items) + _count(tasks),
         boxes_done=_count(items.filter(done=True)) + _count(tasks.filter(done=True)),
     )
+    if entries:
+        if version is None:
+            version = Plan.objects.values_list("version", flat=True).get(pk=plan_id)
+        for entry in entries:
+            entry.version = version
+        HistoryEntry.objects.bulk_create(entries)
 
 
 def _count(rows: models.QuerySet) -> Coalesce:
@@ -99,26 +117,71 @@ def _count(rows: models.QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted), 0)
 
 
+@dataclass
+class Change:
+    """One change in progress: its plan, time and user, and what it has done so far."""
+
+    plan_id: int
+    now: datetime.datetime
+    user: Any
+    entries: list[HistoryEntry] = field(default_factory=list)
+
+    def record(self, kind: ChangeKind, place: str = "", *, field="", before="", after=""):
+        self.entries.append(
+            history_entry(self.plan_id, self.now, self.user, kind, place, field, before, after)
+        )
+
+
+def history_entry(
+    plan_id, now, user, kind, place="", field="", before="", after=""
+) -> HistoryEntry:
+    """An entry for `record_change` to write (the admin's hooks make theirs here too)."""
+    return HistoryEntry(
+        plan_id=plan_id,
+        at=now,
+        user=user if getattr(user, "pk", None) else None,
+        actor=author_name(user) if user is not None and user.is_authenticated else "",
+        kind=kind,
+        place=place[:300],
+        field=field[:100],
+        before=_shown(before),
+        after=_shown(after),
+    )
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 @contextmanager
-def changing(plan_id: int) -> Iterator[datetime.datetime]:
-    """One change to a plan: a transaction that locks the plan first and records the change
-    last. Yields the change's time. Raises Plan.DoesNotExist when the plan is gone; any
-    exception inside rolls the whole change back."""
+def changing(plan_id: int, user=None) -> Iterator[Change]:
+    """One change to a plan by `user` (None: a command or the system): a transaction that
+    locks the plan first and records the change, and its history, last. Raises
+    Plan.DoesNotExist when the plan is gone; any exception inside rolls it all back."""
     with transaction.atomic():
-        lock_plan(plan_id)
-        now = timezone.now()
-        yield now
-        record_change(plan_id, now)
+        version = lock_plan(plan_id)
+        change = Change(plan_id, timezone.now(), user)
+        yield change
+        record_change(plan_id, change.now, change.entries, version=version + 1)
 
 
 @transaction.atomic
-def create_plan(doc, *, spec: bytes | None = None) -> Plan:
+def create_plan(doc, *, spec: bytes | None = None, user=None, source: str = "") -> Plan:
     """A new plan from a `PlanDocument` (an import, the template, the demo), with the
-    `spec.md` of its fix folder if it came with one; all of it or, on any error, nothing."""
+    `spec.md` of its fix folder if it came with one; all of it or, on any error, nothing.
+
+    `source` names the file it was imported from; without one the plan is a new one.
+    """
     from plans.markdown.store import insert_document
 
     plan = insert_document(doc, spec=spec)
-    record_change(plan.pk, plan.updated_at)
+    kind = ChangeKind.IMPORTED if source else ChangeKind.CREATED
+    entry = history_entry(plan.pk, plan.updated_at, user, kind, after=source or str(plan))
+    record_change(plan.pk, plan.updated_at, [entry])
     plan.refresh_from_db(fields=["version", "updated_at", "boxes_total", "boxes_done"])
     return plan
 
@@ -149,20 +212,22 @@ def change_status(plan_id: int, *, expected: str, to: str, user) -> list[Progres
     """
     if to not in neighbours(expected):
         raise ValueError(f"{expected} cannot move to {to}")
-    with changing(plan_id) as now:
+    with changing(plan_id, user) as change:
         moved = Plan.objects.filter(pk=plan_id, status=expected).update(
-            status=to, status_changed_at=now
+            status=to, status_changed_at=change.now
         )
         if not moved:
             current = Plan.objects.filter(pk=plan_id).values_list("status", flat=True).get()
             raise StaleStatus(current)
-        update = f"Status: {Status(expected).label} → {Status(to).label}"
-        return _log(plan_id, [update], user, now)
+        before, after = Status(expected).label, Status(to).label
+        change.record(ChangeKind.STATUS, before=before, after=after)
+        return _log(plan_id, [f"Status: {before} → {after}"], user, change.now)
 
 
 def add_log_entry(plan_id: int, *, update: str, user) -> ProgressLogEntry:
-    with changing(plan_id) as now:
-        return _log(plan_id, [update], user, now)[0]
+    with changing(plan_id, user) as change:
+        change.record(ChangeKind.LOGGED, "Progress log", after=update)
+        return _log(plan_id, [update], user, change.now)[0]
 
 
 def _mark(rows, done: bool, user, now) -> bool:
@@ -174,14 +239,23 @@ def _mark(rows, done: bool, user, now) -> bool:
     )
 
 
+def _ticked(change: Change, done: bool, place: str, text: str) -> None:
+    change.record(ChangeKind.TICKED if done else ChangeKind.UNTICKED, place, after=text)
+
+
 def set_item_done(plan_id: int, kind: str, item_id: int, *, done: bool, user) -> bool:
     """Tick or untick an item of one checklist (`kind`): prerequisites, success criteria or
     post-mortem. An item of another list is not found, and nothing changes."""
-    with changing(plan_id) as now:
+    from plans.rows import CHECKLIST_KIND_NAMES, ROW_KINDS
+
+    with changing(plan_id, user) as change:
         rows = ChecklistItem.objects.filter(pk=item_id, plan_id=plan_id, kind=kind)
-        changed = _mark(rows, done, user, now)
-        if not changed and not rows.exists():
+        text = rows.values_list("text", flat=True).first()
+        if text is None:
             raise ChecklistItem.DoesNotExist
+        changed = _mark(rows, done, user, change.now)
+        if changed:
+            _ticked(change, done, ROW_KINDS[CHECKLIST_KIND_NAMES[kind]].title, text)
         return changed
 
 
@@ -208,11 +282,12 @@ def set_task_done(plan_id: int, task_id: int, *, done: bool, user) -> TaskTick:
     The plan's row is locked first, so when several people tick a step's last tasks at
     once they take turns, and exactly one of them sees the step complete and logs it.
     """
-    with changing(plan_id) as now:
-        return _set_task_done(plan_id, task_id, done, user, now)
+    with changing(plan_id, user) as change:
+        return _set_task_done(change, task_id, done)
 
 
-def _set_task_done(plan_id: int, task_id: int, done: bool, user, now) -> TaskTick:
+def _set_task_done(change: Change, task_id: int, done: bool) -> TaskTick:
+    plan_id, user, now = change.plan_id, change.user, change.now
     task = StepTask.objects.select_related("step").get(pk=task_id, step__plan_id=plan_id)
     step = task.step
     changed = _mark(StepTask.objects.filter(pk=task_id), done, user, now)
@@ -222,13 +297,14 @@ def _set_task_done(plan_id: int, task_id: int, done: bool, user, now) -> TaskTic
     task.done = done
     if not changed:
         return tick
+    _ticked(change, done, str(step), task.text)
     task.done_by, task.done_at = (user, now) if done else (None, None)
     before = _phase_status(tick.done - 1 if done else tick.done + 1, tick.total)
     after = _phase_status(tick.done, tick.total)
     if before == after:
         return tick
     tick.phase = TimelinePhase.objects.filter(plan_id=plan_id, position=step.position).first()
-    label = f"Step {step.number}: {step.title}"
+    label = str(step)
     updates = []
     if after == PhaseStatus.DONE:
         updates.append(f"{label} complete")
@@ -254,7 +330,7 @@ def set_ticks(plan_id: int, kind: RowKind, parent, wanted: dict[int, bool], user
     Rows deleted meanwhile are skipped. Unticks go first, so a step is never logged as
     complete by a change that leaves it incomplete.
     """
-    with changing(plan_id):
+    with changing(plan_id, user):
         rows = kind.siblings(kind.new_row(parent)).filter(pk__in=wanted)
         for row_id in sorted(rows.values_list("pk", flat=True), key=lambda pk: (wanted[pk], pk)):
             if kind.in_step:
@@ -300,14 +376,38 @@ def log_phase_override(phase: TimelinePhase, changed: set[str], user) -> list[Pr
     return _log(phase.plan_id, updates, user, timezone.now())
 
 
-def add_row(plan_id: int, kind: RowKind, form: forms.MergingForm) -> models.Model:
+def _place(kind: RowKind, row: models.Model) -> str:
+    """Where a row is, as the history names it: its list, or for a task its step."""
+    if kind.in_step:
+        return str(Step.objects.only("position", "title").get(pk=row.step_id))
+    return kind.title
+
+
+def _text(row: models.Model) -> str:
+    for name in ("text", "title"):
+        if hasattr(row, name):
+            return getattr(row, name)
+    return str(row)
+
+
+def _value(row: models.Model, name: str, value) -> str:
+    """A field's value as its page shows it: a choice by its label."""
+    try:
+        # A form's own field (a step's files) may be a reverse relation, which has none.
+        choices = dict(getattr(row._meta.get_field(name), "flatchoices", ()))
+    except FieldDoesNotExist:
+        choices = {}
+    return str(choices.get(value, value)) if choices else _shown(value)
+
+
+def add_row(plan_id: int, kind: RowKind, form: forms.MergingForm, *, user=None) -> models.Model:
     """Save a valid add form's row at the end of its list.
 
     Raises DoesNotExist when the plan, or the step a task is added to, was deleted, and
     LimitReached when the list (or, for a task, the plan's tasks) is full.
     """
     row = form.instance
-    with changing(plan_id):
+    with changing(plan_id, user) as change:
         if kind.in_step and not Step.objects.filter(pk=row.step_id, plan_id=plan_id).exists():
             raise Step.DoesNotExist
         last = kind.siblings(row).aggregate(last=Max("position"))["last"]
@@ -317,33 +417,54 @@ def add_row(plan_id: int, kind: RowKind, form: forms.MergingForm) -> models.Mode
         if kind.in_step:
             limits.check_room(limits.TASKS, kind.rows_for(plan_id).count())
         form.save()
+        change.record(ChangeKind.ADDED, _place(kind, row), after=_text(row))
     return row
 
 
-def edit_row(plan_id: int, rows: models.QuerySet, form_class, data, *, user) -> forms.MergingForm:
-    """Bind an edit form to the row (or the plan, for a section) as it is now, locked, and
-    save it if valid.
+def edit_row(
+    plan_id: int,
+    rows: models.QuerySet,
+    form_class,
+    data,
+    *,
+    user,
+    kind: RowKind | None = None,
+    place: str = "",
+) -> forms.MergingForm:
+    """Bind an edit form to the row (or the plan, for a section: no `kind`) as it is now,
+    locked, and save it if valid.
 
     Locking before binding is what lets the form tell this user's changes from another's.
     Raises DoesNotExist when `rows` is empty.
     """
-    with changing(plan_id):
+    with changing(plan_id, user) as change:
         row = rows.select_for_update(of=("self",)).get()
+        if kind is not None:
+            # Named as it was: binding the form puts the new values on the row.
+            place = f"{_place(kind, row)}: {_text(row)}"
         form = form_class(data, instance=row)
         if form.is_valid():
             changed = form.changed_fields
+            for name in sorted(changed, key=form.merged_fields.index):
+                change.record(
+                    ChangeKind.EDITED if kind else ChangeKind.FIELD,
+                    place,
+                    field=str(form.fields[name].label or name),
+                    before=_value(row, name, form.current[name]),
+                    after=_value(row, name, form.cleaned_data[name]),
+                )
             form.save()
             if isinstance(row, TimelinePhase):
                 log_phase_override(row, changed, user)
     return form
 
 
-def move_row(plan_id: int, kind: RowKind, row: models.Model, *, up: bool) -> bool:
+def move_row(plan_id: int, kind: RowKind, row: models.Model, *, up: bool, user=None) -> bool:
     """Swap a row with its neighbour above or below; False when it is already at that end.
 
     Raises DoesNotExist when the row was deleted meanwhile.
     """
-    with changing(plan_id):
+    with changing(plan_id, user) as change:
         row.refresh_from_db(fields=["position"])
         siblings = kind.siblings(row)
         if up:
@@ -356,15 +477,23 @@ def move_row(plan_id: int, kind: RowKind, row: models.Model, *, up: bool) -> boo
         siblings.filter(pk=row.pk).update(position=SHIFT + mine)
         siblings.filter(pk=neighbour.pk).update(position=mine)
         siblings.filter(pk=row.pk).update(position=theirs)
+        change.record(
+            ChangeKind.MOVED,
+            _place(kind, row),
+            field=_text(row),
+            before=f"{mine + 1} of the list",
+            after=f"{theirs + 1} of the list",
+        )
     return True
 
 
-def delete_row(plan_id: int, kind: RowKind, row: models.Model) -> None:
-    with changing(plan_id):
+def delete_row(plan_id: int, kind: RowKind, row: models.Model, *, user=None) -> None:
+    with changing(plan_id, user) as change:
         siblings = kind.siblings(row)
         position = siblings.filter(pk=row.pk).values_list("position", flat=True).first()
         if position is None:
             return
+        change.record(ChangeKind.DELETED, _place(kind, row), before=_text(row))
         row.delete()
         # Two passes: a single "position - 1" can meet a row not yet moved, mid-statement.
         siblings.filter(position__gt=position).update(position=F("position") + SHIFT)
@@ -378,7 +507,7 @@ def create_share_link(
 
     Raises Plan.DoesNotExist, or LimitReached when the plan has all the live links it may.
     """
-    with changing(plan_id):
+    with changing(plan_id, user) as change:
         limits.check_room(limits.SHARE_LINKS, live_links(plan_id).count())
         token = secrets.token_urlsafe(TOKEN_BYTES)
         link = ShareLink.objects.create(
@@ -388,16 +517,19 @@ def create_share_link(
             expires_at=expires_at,
             created_by=user,
         )
+        change.record(ChangeKind.SHARE_CREATED, "Share links", after=str(link))
     return link, token
 
 
-def revoke_share_link(plan_id: int, link_id: int) -> bool:
+def revoke_share_link(plan_id: int, link_id: int, *, user=None) -> bool:
     """Revoke a live link; False when it was already revoked or is not this plan's.
 
     The version moves either way, so open stakeholder tabs look again and find it gone.
     """
-    with changing(plan_id) as now:
-        revoked = ShareLink.objects.filter(
-            pk=link_id, plan_id=plan_id, revoked_at__isnull=True
-        ).update(revoked_at=now)
-    return bool(revoked)
+    with changing(plan_id, user) as change:
+        links = ShareLink.objects.filter(pk=link_id, plan_id=plan_id, revoked_at__isnull=True)
+        link = links.first()
+        if link is not None:
+            links.update(revoked_at=change.now)
+            change.record(ChangeKind.SHARE_REVOKED, "Share links", before=str(link))
+    return link is not None

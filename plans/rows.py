@@ -52,6 +52,9 @@ class RowKind:
     list_template: str = "plans/partials/_checklist.html"
     adder: type[forms.MergingForm] | None = None
     plural: str = ""
+    # The list's name where the history says what changed ("Prerequisites"); a task's is
+    # its step's.
+    title: str = ""
 
     @property
     def nouns(self) -> str:
@@ -118,6 +121,7 @@ ROW_KINDS = {
             "prerequisite",
             _CHECKLIST,
             ChecklistKind.PREREQUISITE,
+            title="Prerequisites",
         ),
         RowKind(
             "success",
@@ -127,6 +131,7 @@ ROW_KINDS = {
             _CHECKLIST,
             ChecklistKind.SUCCESS_CRITERION,
             plural="success criteria",
+            title="Success criteria",
         ),
         RowKind(
             "post_mortem",
@@ -135,6 +140,7 @@ ROW_KINDS = {
             "post-mortem item",
             _CHECKLIST,
             ChecklistKind.POST_MORTEM,
+            title="Post-mortem",
         ),
         RowKind("tasks", StepTask, forms.StepTaskForm, "task", _CHECKLIST),
         RowKind(
@@ -145,8 +151,18 @@ ROW_KINDS = {
             "plans/partials/_step.html",
             list_template="plans/partials/_steps.html",
             adder=forms.NewStepForm,
+            title="Implementation steps",
         ),
-        RowKind("metrics", MonitoringMetric, forms.MetricForm, "metric", _TABLE_ROW, "", _TABLE),
+        RowKind(
+            "metrics",
+            MonitoringMetric,
+            forms.MetricForm,
+            "metric",
+            _TABLE_ROW,
+            "",
+            _TABLE,
+            title="Monitoring metrics",
+        ),
         RowKind(
             "stakeholders",
             StakeholderUpdate,
@@ -155,8 +171,18 @@ ROW_KINDS = {
             _TABLE_ROW,
             "",
             _TABLE,
+            title="Stakeholder updates",
         ),
-        RowKind("phases", TimelinePhase, forms.PhaseForm, "phase", _TABLE_ROW, "", _TABLE),
+        RowKind(
+            "phases",
+            TimelinePhase,
+            forms.PhaseForm,
+            "phase",
+            _TABLE_ROW,
+            "",
+            _TABLE,
+            title="Timeline",
+        ),
     ]
 }
 CHECKLIST_KIND_NAMES = {kind.checklist_kind: kind.name for kind in ROW_KINDS.values()}

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_http_methods
 from plans.forms import LoginForm
 from plans.views import (
     dashboard,
+    history,
     log,
     markdown_io,
     plan,
@@ -48,6 +49,7 @@ urlpatterns = [
     path("s/<str:token>/", share.stakeholder_page, name="stakeholder"),
     path("s/<str:token>/export.md", share.stakeholder_export, name="stakeholder_export"),
     path("plans/<id:plan_id>/", plan.plan_detail, name="plan"),
+    path("plans/<id:plan_id>/history/", history.plan_history, name="plan_history"),
     path("plans/<id:plan_id>/status/", status.change_status, name="plan_status"),
     path("plans/<id:plan_id>/log/", log.add_log_entry, name="plan_log"),
     path("plans/<id:plan_id>/sections/<str:name>/", sections.section_show, name="section"),

@@ -28,6 +28,7 @@ from plans.models import Priority, Status
 from plans.operations import create_share_link
 from plans.rows import ROW_KINDS
 from plans.sections import SECTIONS
+from plans.views.history import HistoryFilter
 from tests.conftest import GOLDEN, HTMX
 from tests.factories import template_plan
 from tests.test_authorization_matrix import MATRIX
@@ -98,6 +99,7 @@ READS = {
     "plan": lambda c, o: [],
     "plan_export": lambda c, o: [],
     "plan_spec": lambda c, o: [],
+    "plan_history": lambda c, o: [HistoryFilter, "page"],
     "plan_spec_download": lambda c, o: [],
     "plan_status": lambda c, o: [forms.StatusForm],
     "plan_log": lambda c, o: [forms.LogEntryForm],

@@ -219,9 +219,9 @@ def test_an_ordinary_tick_costs_the_same_whatever_the_step_holds(
     tick(alice, plan, "tasks", started, headers=HTMX)  # the step's first tick also starts its phase
 
     # session, user, 2 for permissions; BEGIN, lock the plan, the task with its step, tick,
-    # count the step's tasks, move its version and recount its boxes, COMMIT; the
-    # plan's progress.
-    with django_assert_num_queries(12):
+    # count the step's tasks, move its version and recount its boxes, its history entry,
+    # COMMIT; the plan's progress.
+    with django_assert_num_queries(13):
         response = tick(alice, plan, "tasks", task, headers=HTMX)
     assert response.status_code == 200
 

@@ -23,9 +23,12 @@ def export_plan(plan_id: int, *, stakeholder_copy: bool = False) -> str:
     return render_plan(for_stakeholders(doc) if stakeholder_copy else doc)
 
 
-def import_plan(text: str | bytes, *, spec: bytes | None = None):
+def import_plan(
+    text: str | bytes, *, spec: bytes | None = None, user=None, source: str = "a Markdown file"
+):
     """Create one plan from a Markdown document or a file's bytes, keeping `spec` (the bytes
-    of the spec.md beside it) with it; returns `(plan, warnings)`.
+    of the spec.md beside it) with it; returns `(plan, warnings)`. The plan's history says
+    `user` imported it from `source` (a file's name).
 
     Raises `PlanFormatError` (with the line number) when the text is not a plan, and
     writes nothing in that case.
@@ -34,4 +37,4 @@ def import_plan(text: str | bytes, *, spec: bytes | None = None):
     from plans.operations import create_plan
 
     result = parse_plan(text)
-    return create_plan(result.document, spec=spec), result.warnings
+    return create_plan(result.document, spec=spec, user=user, source=source), result.warnings

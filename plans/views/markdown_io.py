@@ -130,7 +130,9 @@ def plan_import_confirm(request, pending_id: int):
             if not PendingImport.objects.filter(pk=pending.pk).delete()[0]:
                 messages.error(request, "That preview was imported already.")
                 return redirect("plan_import")
-            plan, warnings = import_plan(bytes(pending.data))
+            plan, warnings = import_plan(
+                bytes(pending.data), user=request.user, source=pending.file_name
+            )
     except (PlanFormatError, ValidationError) as error:
         messages.error(request, f"Not imported: {error}")
         return redirect("plan_import")

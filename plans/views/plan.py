@@ -212,7 +212,9 @@ def plan_new(request):
         form = NewPlanForm(request.POST)
         if form.is_valid():
             header = {k: v for k, v in form.cleaned_data.items() if v or k != "overview"}
-            plan = create_plan_from_template(**header, logged_by=author_name(request.user))
+            plan = create_plan_from_template(
+                request.user, **header, logged_by=author_name(request.user)
+            )
             return redirect(plan_url(plan.pk))
         status = 422
     else:

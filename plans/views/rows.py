@@ -99,7 +99,9 @@ def row_edit(request, plan_id: int, kind: str, row_id: int):
         return render(request, kind.template, context)
     rows = kind.rows_for(plan_id).filter(pk=row_id)
     try:
-        form = operations.edit_row(plan_id, rows, kind.form, request.POST, user=request.user)
+        form = operations.edit_row(
+            plan_id, rows, kind.form, request.POST, user=request.user, kind=kind
+        )
     except ObjectDoesNotExist:
         raise Http404("No such row.") from None
     except LimitReached as full:
@@ -147,7 +149,7 @@ def row_add(request, plan_id: int, kind: str):
     form = kind.add_form(request.POST, instance=kind.new_row(parent), prefix=f"add-{list_id}")
     if form.is_valid():
         try:
-            operations.add_row(plan_id, kind, form)
+            operations.add_row(plan_id, kind, form, user=request.user)
         except LimitReached as full:
             form.add_error(None, str(full))
             return _refused_add(request, plan, kind, parent, form)
@@ -178,7 +180,7 @@ def row_move(request, plan_id: int, kind: str, row_id: int):
         return _message(request, "Say which way to move: up or down.", 400)
     row = _row(kind, plan_id, row_id)
     try:
-        operations.move_row(plan_id, kind, row, up=direction == "up")
+        operations.move_row(plan_id, kind, row, up=direction == "up", user=request.user)
     except ObjectDoesNotExist:
         raise Http404(f"This {kind.noun} was deleted by someone else; reload the page.") from None
     # Moved from its edit form, the row stays in it, with what was typed there (not saved
@@ -215,7 +217,7 @@ def row_delete(request, plan_id: int, kind: str, row_id: int):
             anchor=_anchor(kind, row),
         )
     try:
-        operations.delete_row(plan_id, kind, row)
+        operations.delete_row(plan_id, kind, row, user=request.user)
     except ObjectDoesNotExist:
         raise Http404("This plan was deleted by someone else.") from None
     # The deleted row held the focus; the list's add button takes it, not the page's top.

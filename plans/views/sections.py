@@ -51,7 +51,12 @@ def section_edit(request, plan_id: int, name: str):
         return render(request, section.template, context)
     try:
         form = edit_row(
-            plan_id, Plan.objects.filter(pk=plan_id), section.form, request.POST, user=request.user
+            plan_id,
+            Plan.objects.filter(pk=plan_id),
+            section.form,
+            request.POST,
+            user=request.user,
+            place=section.title,
         )
     except Plan.DoesNotExist:
         raise Http404("No such plan.") from None

@@ -75,6 +75,6 @@ def revoke_link(request, plan_id: int, link_id: int):
             answer="Revoke link",
             anchor="share-links",
         )
-    revoke_share_link(plan.pk, link_id)
+    revoke_share_link(plan.pk, link_id, user=request.user)
     context = share_links_context(plan)
     return answer(request, plan_id, "share-links", TEMPLATE, context)

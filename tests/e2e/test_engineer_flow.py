@@ -303,6 +303,7 @@ def test_a_header_edit_shows_everywhere_at_once(page, live_server, editor):
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(browser, live_server, editor, width):
+    from plans import operations
     from plans.operations import create_share_link
     from tests.factories import template_plan
 
@@ -313,7 +314,9 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(browser, live_server, e
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     log_in(page, live_server)
-    for path in ["/", f"/plans/{plan.pk}/", f"/plans/{plan.pk}/?edit=header", f"/s/{token}/"]:
+    operations.add_log_entry(plan.pk, update="Raised " + long_code, user=None)
+    paths = ["/", f"/plans/{plan.pk}/", f"/plans/{plan.pk}/?edit=header", f"/s/{token}/"]
+    for path in [*paths, f"/plans/{plan.pk}/history/"]:
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path
         # Nor does a table scroll sideways inside its own box, hiding columns.

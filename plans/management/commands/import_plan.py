@@ -97,7 +97,7 @@ class Command(BaseCommand):
                 if spec is not None:
                     self.stdout.write(f"  {SPEC_FILE}: kept as it is ({len(spec)} bytes)")
                 return 0
-            plan, warnings = import_plan(data, spec=spec)
+            plan, warnings = import_plan(data, spec=spec, source=str(name))
         except PlanFormatError as error:
             return self._fail(name, *str(error).splitlines())
         except ValidationError as error:

@@ -59,7 +59,9 @@ class Command(BaseCommand):
         plan = Plan.objects.filter(issue_id=DEMO_ISSUE).order_by("pk").first()
         if plan is None:
             plan, _warnings = import_plan(
-                DEMO_FILE.read_text(encoding="utf-8"), spec=DEMO_SPEC.read_bytes()
+                DEMO_FILE.read_text(encoding="utf-8"),
+                spec=DEMO_SPEC.read_bytes(),
+                source=DEMO_FILE.name,
             )
         self.stdout.write(
             "\n".join(
