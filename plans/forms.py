@@ -262,13 +262,27 @@ class ChecklistItemForm(MergingForm):
         fields = ["text"]
 
 
-class StepTaskForm(MergingForm):
+class OwnedForm(MergingForm):
+    """A form with an owner: a username or a handle, typed with or without its "@"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].widget.attrs.update(
+            {"list": "owners", "placeholder": "@handle", "autocomplete": "off"}
+        )
+        self.fields["owner"].help_text = "A username here, or anyone's @handle."
+
+    def clean_owner(self):
+        return self.cleaned_data["owner"].strip().removeprefix("@")
+
+
+class StepTaskForm(OwnedForm):
     class Meta:
         model = StepTask
-        fields = ["text"]
+        fields = ["text", "owner"]
 
 
-class StepForm(MergingForm):
+class StepForm(OwnedForm):
     files = forms.CharField(
         label="Files to modify",
         required=False,
@@ -281,6 +295,7 @@ class StepForm(MergingForm):
         fields = [
             "title",
             "timeline",
+            "owner",
             "code_language",
             "code",
             "test_commands_language",
@@ -297,7 +312,7 @@ class StepForm(MergingForm):
             "test_commands": forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
         }
 
-    field_order = ["title", "timeline", "files"]
+    field_order = ["title", "timeline", "owner", "files"]
 
     def value_of(self, name):
         if name == "files":

@@ -24,6 +24,18 @@ NO_PLACEHOLDER = RegexValidator(
 )
 
 
+# Who owns a step or a task: an account's username, or a handle for someone without one.
+# Written "@handle" in Markdown, so it holds no space or parenthesis, and the "@" is not kept.
+OWNER_HANDLE = RegexValidator(
+    r"^[^\s()@][^\s()]*$",
+    message="An owner is one word, a username or a handle like @priya, with no spaces.",
+)
+
+
+def owner_field():
+    return models.CharField(max_length=150, blank=True, validators=[OWNER_HANDLE])
+
+
 class Priority(models.TextChoices):
     P0 = "P0", "P0 (Critical)"
     P1 = "P1", "P1 (High)"
@@ -158,6 +170,7 @@ class Step(models.Model):
     position = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     timeline = models.CharField(max_length=100, blank=True)
+    owner = owner_field()
     code_language = models.CharField(max_length=30, blank=True)
     code = models.TextField(blank=True, max_length=limits.CODE_CHARS)
     test_commands_language = models.CharField(max_length=30, blank=True, default="bash")
@@ -179,6 +192,7 @@ class Step(models.Model):
 
 class StepTask(ChecklistItemBase):
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="tasks")
+    owner = owner_field()
 
     class Meta:
         ordering = ["position"]

@@ -224,8 +224,9 @@ def test_each_page_of_a_long_log_costs_the_same(alice, log_page, django_assert_n
     plan = template_plan()
     add_log(plan, 500)
 
-    # session, user, plan, 7 child lists, log size, log page, 2 for permissions, share links.
-    with django_assert_num_queries(15):
+    # session, user, plan, 7 child lists, log size, log page, 2 for permissions, share links,
+    # the usernames an owner field suggests.
+    with django_assert_num_queries(16):
         response = alice.get(f"/plans/{plan.pk}/", {"log_page": log_page})
     assert response.status_code == 200
     # The last page holds the plan's first entry alone.

@@ -5,10 +5,12 @@ Text is drawn from the characters and line shapes that have broken exports befor
 of any length, open or indented; lines that look like section or step headings; backticks,
 pipes, backslashes and #s in one-line fields and table cells; line breaks in cells;
 checkbox-like text; spec links with parentheses and brackets; log text that looks like the
-"(@author)" the export appends. It holds for documents, and for plans in the database.
+"(@author)" the export appends, and owners of steps and tasks, "(@handle)" too. It holds
+for documents, and for plans in the database.
 """
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -28,7 +30,7 @@ from plans.markdown.document import (
 )
 from plans.markdown.export import render_plan
 from plans.markdown.import_ import parse_plan
-from plans.models import PhaseStatus
+from plans.models import OWNER_HANDLE, PhaseStatus
 from plans.operations import create_plan
 from tests.test_round_trip import minute
 
@@ -45,6 +47,11 @@ SPEC_LINKS = [
     "./specs/(draft) spec.md", "<spec.md>", "spec.md)", "(spec.md", "[spec](spec.md)",
     "[](x)", "[a]b](c)",
 ]  # fmt: skip
+# Owners: handles as people write them, and ones that look like the Markdown around them.
+OWNERS = ["", "priya", "sam.k", "a@b.example", "x-y_z", "a#b", "`x`", "*bold*", "x\\"]
+owner = st.one_of(
+    st.sampled_from(OWNERS), st.text("abxy._-+#`*@()", min_size=1, max_size=8)
+).filter(lambda handle: not handle or re.fullmatch(OWNER_HANDLE.regex, handle))
 # Log text that looks like the "(@author)" the export appends, or like a table row.
 LOG_TEXTS = ["done (@ana)", "(@x)", "x (@)", "a | b", "a (@b) (@c)", "ends with \\"]
 HOSTILE_LINES = [
@@ -85,8 +92,14 @@ def hostile_documents(draw):
         StepData(
             title=draw(st.one_of(one_line, st.sampled_from(TITLES))),
             timeline=draw(cell),
+            owner=draw(owner),
             files=draw(st.lists(one_line, max_size=3)),
-            tasks=draw(st.lists(st.builds(CheckItem, one_line, st.booleans()), max_size=3)),
+            tasks=draw(
+                st.lists(
+                    st.builds(CheckItem, one_line, st.booleans(), st.just(0), owner),
+                    max_size=3,
+                )
+            ),
             code_language=draw(cell),
             code=draw(free_text),
             test_commands=draw(free_text),

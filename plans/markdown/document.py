@@ -48,12 +48,15 @@ class CheckItem:
     text: str
     done: bool = False
     depth: int = 0
+    # A step's task only: the checklists' items have no owner.
+    owner: str = ""
 
 
 @dataclass
 class StepData:
     title: str
     timeline: str = ""
+    owner: str = ""
     files: list[str] = field(default_factory=list)
     tasks: list[CheckItem] = field(default_factory=list)
     code_language: str = ""

@@ -104,12 +104,16 @@ def _step(number: int, step: StepData, variables: dict[str, str]) -> list[str]:
     elif fmt.TIME_SUFFIX_RE.search(step.title):
         # An empty Timeline line, so that "(5 minutes)" in the title stays in the title.
         blocks.append("**Timeline:**")
+    if step.owner:
+        blocks.append(f"**Owner:** @{step.owner}")
     if step.files:
         files = "\n".join(f"- {fmt.code_span(path)}" for path in step.files)
         blocks += ["**Files to modify:**", files]
     if step.tasks:
         tasks = [
-            CheckItem(fmt.fill_variables(t.text, variables, limits.ITEM_CHARS), t.done, t.depth)
+            CheckItem(
+                fmt.fill_variables(t.text, variables, limits.ITEM_CHARS), t.done, t.depth, t.owner
+            )
             for t in step.tasks
         ]
         blocks += ["**Tasks:**", _checklist(tasks)]
@@ -147,7 +151,8 @@ def _checklist(items: list[CheckItem]) -> str:
         # An item is nested at most one level under the one above it (the first not at
         # all), as its file can say; rows deleted above it may have left it deeper.
         depth = min(item.depth, depth + 1)
-        lines.append(f"{'  ' * depth}- [{'x' if item.done else ' '}] {item.text}")
+        owner = f" (@{item.owner})" if item.owner else ""
+        lines.append(f"{'  ' * depth}- [{'x' if item.done else ' '}] {item.text}{owner}")
     return "\n".join(lines)
 
 

@@ -219,6 +219,10 @@ def _space_both_ends(text: str) -> bool:
 
 
 LOG_AUTHOR_RE = re.compile(r"^(?P<update>.*?)\s+\(@(?P<author>[^()]+)\)$")
+# A step's task ends with its owner the same way: "- [ ] Roll back (@priya)".
+TASK_OWNER_RE = re.compile(r"^(?P<text>.*?)\s+\(@(?P<owner>[^\s()@][^\s()]{0,149})\)$")
+# A step's owner is a label line of its own: "**Owner:** @priya".
+OWNER_VALUE_RE = re.compile(r"^@?(?P<owner>[^\s()@][^\s()]{0,149})$")
 
 
 VARIABLE_RE = re.compile(r"\{\{(?P<name>[A-Z0-9_]+)\}\}")

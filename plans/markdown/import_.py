@@ -85,6 +85,7 @@ STEP_LABELS = {
         "test commands": [
             "test commands", "tests", "test", "testing", "test command", "how to test",
         ],
+        "owner": ["owner", "owned by", "assignee", "assigned to", "dri"],
     }.items()
     for name in names
 }  # fmt: skip
@@ -708,6 +709,14 @@ class _Importer:
                 self._keep(block.line, where, block.raw, "is a second timeline")
             elif name == "timeline":
                 step.timeline = self._checked(Step, "timeline", block.value.strip(), block.line)
+            elif name == "owner" and (
+                step.owner or not fmt.OWNER_VALUE_RE.match(block.value.strip())
+            ):
+                why = "is a second owner" if step.owner else "is not one @handle"
+                self._keep(block.line, where, block.raw, why)
+            elif name == "owner":
+                owner = fmt.OWNER_VALUE_RE.match(block.value.strip())["owner"]
+                step.owner = self._checked(Step, "owner", owner, block.line)
             elif name == "files" and block.value.strip():
                 self._add_files(step, block.value.strip(), block.line, block.raw, where)
             elif name:
@@ -1008,8 +1017,14 @@ class _Importer:
                 self.tasks += 1
                 if not self._limit(self.tasks, limits.TASKS, item.number):
                     continue
+            owner = ""
+            if model is StepTask and (match := fmt.TASK_OWNER_RE.match(text)):
+                text, owner = (
+                    match["text"],
+                    self._checked(model, "owner", match["owner"], item.number),
+                )
             text = self._checked(model, "text", text, item.number)
-            items.append(CheckItem(text, done, depth))
+            items.append(CheckItem(text, done, depth, owner))
         return items
 
     def _table_blocks(

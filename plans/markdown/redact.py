@@ -30,7 +30,8 @@ SHOWN = (
     "phases",
     "log",
 )
-# Of a step, a stakeholder sees its title and its progress: each task's tick, not its text.
+# Of a step, a stakeholder sees its title, its owner and its progress: each task's tick, not
+# its text or owner.
 TASK_PLACEHOLDER = "{{TASK}}"
 
 
@@ -40,6 +41,7 @@ def for_stakeholders(doc: PlanDocument) -> PlanDocument:
     shown.steps = [
         StepData(
             step.title,
+            owner=step.owner,
             tasks=[CheckItem(TASK_PLACEHOLDER, task.done, task.depth) for task in step.tasks],
         )
         for step in doc.steps

@@ -57,8 +57,9 @@ def document_from_plan(plan: Plan) -> PlanDocument:
         StepData(
             title=step.title,
             timeline=step.timeline,
+            owner=step.owner,
             files=[f.path for f in step.files.all()],
-            tasks=[CheckItem(t.text, t.done, t.depth) for t in step.tasks.all()],
+            tasks=[CheckItem(t.text, t.done, t.depth, t.owner) for t in step.tasks.all()],
             code_language=step.code_language,
             code=step.code,
             test_commands_language=step.test_commands_language,
@@ -104,6 +105,7 @@ def insert_document(doc: PlanDocument, *, spec: bytes | None = None) -> Plan:
             position=i,
             title=s.title,
             timeline=s.timeline,
+            owner=s.owner,
             code_language=s.code_language,
             code=s.code,
             test_commands_language=s.test_commands_language,
@@ -115,7 +117,7 @@ def insert_document(doc: PlanDocument, *, spec: bytes | None = None) -> Plan:
     _bulk_create(steps)
     _bulk_create(
         [
-            StepTask(step=step, position=i, text=t.text, done=t.done, depth=t.depth)
+            StepTask(step=step, position=i, text=t.text, done=t.done, depth=t.depth, owner=t.owner)
             for step, data in zip(steps, doc.steps, strict=True)
             for i, t in enumerate(data.tasks)
         ]

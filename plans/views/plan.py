@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model
 from django.shortcuts import get_object_or_404, redirect, render
@@ -75,7 +76,10 @@ class RowList:
         return (
             self.list_id,
             self.rows_url,
-            tuple((row.pk, row.text, row.done, getattr(row, "depth", 0)) for row in self.rows),
+            tuple(
+                (row.pk, row.text, row.done, row.depth, getattr(row, "owner", ""))
+                for row in self.rows
+            ),
         )
 
     @property
@@ -171,7 +175,18 @@ def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
     if editor:
         context["share_links"] = links_of(plan.pk)
         context.setdefault("share_form", ShareLinkForm())
+        context["owner_names"] = owner_names()
     return render(request, "plans/plan_detail.html", context, status=status)
+
+
+# The most usernames an owner field suggests; anyone else is typed as a handle.
+OWNER_SUGGESTIONS = 200
+
+
+def owner_names():
+    """The usernames an owner field suggests (the page's `<datalist id="owners">`)."""
+    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    return users.values_list("username", flat=True)[:OWNER_SUGGESTIONS]
 
 
 @require_GET
