@@ -171,6 +171,8 @@ USE_TZ = True
 
 # How often an open stakeholder page asks whether the plan changed (a 304 when it did not).
 FIXTRACKER_POLL_SECONDS = int(os.environ.get("FIXTRACKER_POLL_SECONDS", "15"))
+# How often an engineer's open plan page asks whether a teammate changed it.
+FIXTRACKER_LIVE_SECONDS = int(os.environ.get("FIXTRACKER_LIVE_SECONDS", "4"))
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

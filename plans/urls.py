@@ -6,6 +6,7 @@ from plans.forms import LoginForm
 from plans.views import (
     dashboard,
     history,
+    live,
     log,
     markdown_io,
     plan,
@@ -50,6 +51,7 @@ urlpatterns = [
     path("s/<str:token>/export.md", share.stakeholder_export, name="stakeholder_export"),
     path("plans/<id:plan_id>/", plan.plan_detail, name="plan"),
     path("plans/<id:plan_id>/history/", history.plan_history, name="plan_history"),
+    path("plans/<id:plan_id>/live/", live.plan_live, name="plan_live"),
     path("plans/<id:plan_id>/status/", status.change_status, name="plan_status"),
     path("plans/<id:plan_id>/log/", log.add_log_entry, name="plan_log"),
     path("plans/<id:plan_id>/sections/<str:name>/", sections.section_show, name="section"),

@@ -121,3 +121,103 @@ document.addEventListener("click", (event) => {
     target.focus();
   }
 });
+
+// An engineer's plan page keeps itself current. Every few seconds it asks whether the plan
+// moved past the version it shows (a 304 when not). When a teammate changed it, the page
+// fetches itself again and redraws its parts, except what the user is working in: an open
+// edit or add form, a form with typed text or the focus stays as it is, in its place in the
+// redrawn part. It says who did what. A hidden tab does not ask; it asks when shown again.
+const live = document.getElementById("live");
+if (live) {
+  let version = live.dataset.version;
+  let etag = live.dataset.etag;
+  let stopped = false;
+  const news = document.getElementById("live-news");
+  let quiet = null;
+
+  const say = (text, keep = false) => {
+    news.textContent = text;
+    clearTimeout(quiet);
+    if (!keep) quiet = setTimeout(() => { news.textContent = ""; }, 12000);
+  };
+
+  const check = async () => {
+    const response = await fetch(`${live.dataset.url}?since=${version}`, {
+      headers: { "If-None-Match": etag },
+      cache: "no-store",
+      redirect: "manual",
+    });
+    if (response.type === "opaqueredirect" || response.status === 403) {
+      stopped = true;
+      say("Your session has ended: reload the page and log in to see teammates' changes.", true);
+      return;
+    }
+    if (response.status === 404) {
+      stopped = true;
+      say("This plan was deleted by someone else.", true);
+      return;
+    }
+    if (response.status !== 200) return;  // 304: nothing new; anything else: ask again later
+    const data = await response.json();
+    if (!data.own && !(await redraw())) return;
+    version = String(data.version);
+    etag = response.headers.get("ETag") || etag;
+    if (data.news.length) say(data.news.join(". ") + ".");
+  };
+
+  const poll = async () => {
+    if (!document.hidden && !stopped) {
+      try {
+        await check();
+      } catch (error) {
+        // Offline for a moment, or the server restarting: ask again next time.
+      }
+    }
+    if (!stopped) setTimeout(poll, Number(live.dataset.seconds) * 1000);
+  };
+  setTimeout(poll, Number(live.dataset.seconds) * 1000);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && !stopped) check().catch(() => {});
+  });
+
+  // The page drawn again; true when it was. A part holding what the user is working in
+  // keeps that, placed where the fresh part has it; a part whose fresh copy lacks it (a row
+  // deleted meanwhile) stays as it is, so nothing typed is lost.
+  const redraw = async () => {
+    const url = new URL(location.href);
+    url.searchParams.delete("edit");
+    url.searchParams.delete("add");
+    url.hash = "";
+    const response = await fetch(url, { cache: "no-store", redirect: "manual" });
+    if (response.status !== 200) return false;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    const active = document.activeElement;
+    const caret = active && typeof active.selectionStart === "number"
+      ? [active.selectionStart, active.selectionEnd] : null;
+    // A list's form for ticking without JavaScript holds no typing of its own.
+    const working = Array.from(document.querySelectorAll("main form:not(.ticks-form)"))
+      .filter((form) => form.matches(".edit-form, .add-form") || changed(form) || form.contains(active))
+      .map((form) => (form.id ? form : form.parentElement.closest("[id]")))
+      .filter(Boolean);
+    const parts = fresh.querySelectorAll("main > section[id], #plan-status, #plan-progress, #share-links-count");
+    for (const part of parts) {
+      const old = document.getElementById(part.id);
+      if (!old) continue;
+      const inside = working.filter((held) => old.contains(held));
+      if (inside.includes(old)) continue;
+      if (!inside.every((held) => part.querySelector(`#${CSS.escape(held.id)}`))) continue;
+      const drawn = document.importNode(part, true);
+      for (const held of inside) drawn.querySelector(`#${CSS.escape(held.id)}`).replaceWith(held);
+      old.replaceWith(drawn);
+      htmx.process(drawn);
+    }
+    document.title = fresh.title;
+    // The focus stays where it was: on the same element, or on its fresh copy (a box).
+    const focus = active && !active.isConnected && active.id ? document.getElementById(active.id) : active;
+    if (focus && focus.isConnected && document.activeElement !== focus) {
+      focus.focus({ preventScroll: true });
+      if (caret && focus === active) focus.setSelectionRange(...caret);
+    }
+    return true;
+  };
+}

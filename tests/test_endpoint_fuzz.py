@@ -100,6 +100,7 @@ READS = {
     "plan_export": lambda c, o: [],
     "plan_spec": lambda c, o: [],
     "plan_history": lambda c, o: [HistoryFilter, "page"],
+    "plan_live": lambda c, o: ["since"],
     "plan_spec_download": lambda c, o: [],
     "plan_status": lambda c, o: [forms.StatusForm],
     "plan_log": lambda c, o: [forms.LogEntryForm],

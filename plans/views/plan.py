@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model
@@ -172,6 +173,7 @@ def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
     editor = can_edit(request.user)
     log_page = log_page_number(request.GET.get("log_page"))
     context = plan_context(plan, editor, log_page=log_page, **extra)
+    context["live_seconds"] = settings.FIXTRACKER_LIVE_SECONDS
     if editor:
         context["share_links"] = links_of(plan.pk)
         context.setdefault("share_form", ShareLinkForm())

@@ -1,0 +1,81 @@
+"""An engineer's open plan page, kept current: it asks here every few seconds whether the
+plan changed, and what a teammate did.
+
+The question is conditional, as the stakeholder page's poll is: the plan's version is the
+ETag, and an unchanged plan answers 304 from one indexed query after the login's own. A
+changed one answers with the new version and, in words, what others did since the page's
+version ("Priya ticked “Apply temporary workaround”"), from the plan's history; the page
+then fetches itself again and redraws what changed around any form being edited
+(`static/app.js`).
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseNotModified, JsonResponse
+from django.utils.http import parse_etags, quote_etag
+from django.views.decorators.http import require_GET
+
+from plans.models import ChangeKind, HistoryEntry, Plan
+from plans.views.ids import parse_id
+
+# The most changes one answer names; a page behind by more says how many others there were.
+NEWS_NAMED = 5
+
+VERBS = {
+    ChangeKind.CREATED: "created the plan",
+    ChangeKind.IMPORTED: "imported the plan",
+    ChangeKind.FIELD: "changed {field}",
+    ChangeKind.ADDED: "added “{after}”",
+    ChangeKind.EDITED: "edited {field} of “{place}”",
+    ChangeKind.MOVED: "moved “{field}”",
+    ChangeKind.DELETED: "deleted “{before}”",
+    ChangeKind.TICKED: "ticked “{after}”",
+    ChangeKind.UNTICKED: "unticked “{after}”",
+    ChangeKind.STATUS: "moved the plan to {after}",
+    ChangeKind.LOGGED: "logged “{after}”",
+    ChangeKind.SHARE_CREATED: "made a share link",
+    ChangeKind.SHARE_REVOKED: "revoked a share link",
+}
+
+
+def in_words(entry: HistoryEntry) -> str:
+    who = entry.actor or "A command"
+    fields = {name: _short(getattr(entry, name)) for name in ("field", "place", "before", "after")}
+    return f"{who} {VERBS[entry.kind].format(**fields)}"
+
+
+def _short(text: str, most: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+def etag_of(plan_id: int, version: int) -> str:
+    return quote_etag(f"live-{plan_id}-{version}")
+
+
+@require_GET
+@login_required
+def plan_live(request, plan_id: int):
+    versions = Plan.objects.filter(pk=plan_id).order_by().values_list("version", flat=True)
+    version = next(iter(versions), None)
+    if version is None:
+        raise Http404("This plan was deleted.")
+    etag = etag_of(plan_id, version)
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        return _private(HttpResponseNotModified(), etag)
+    since = parse_id(request.GET.get("since", "")) or 0
+    changes = HistoryEntry.objects.filter(plan_id=plan_id, version__gt=since).order_by("-id")
+    others = changes.exclude(user=request.user) if request.user.pk else changes
+    named = list(others[: NEWS_NAMED + 1])
+    news = [in_words(entry) for entry in named[:NEWS_NAMED]]
+    if len(named) > NEWS_NAMED:
+        news.append("…and more")
+    # Only the viewer's own changes since: their page shows them already.
+    own = not named and since > 0
+    response = JsonResponse({"version": version, "news": news, "own": own})
+    return _private(response, etag)
+
+
+def _private(response, etag: str):
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response

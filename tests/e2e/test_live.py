@@ -1,0 +1,81 @@
+"""Two engineers on one plan: each one's page shows the other's changes within 5 seconds,
+without a reload, and says who did what, while a form being edited keeps its typed text
+and the focus."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import log_in
+from tests.e2e.test_engineer_flow import settled
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def teammate(django_user_model):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("priya", password="incident-43")
+    user.user_permissions.add(Permission.objects.get(codename="change_plan"))
+    return user
+
+
+def test_a_teammates_tick_shows_while_an_edit_form_keeps_its_text(
+    browser, live_server, editor, teammate
+):
+    from tests.factories import template_plan
+
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-8")
+    first, second = plan.checklist_items.filter(kind="prerequisite").order_by("position")[:2]
+    task = plan.steps.get(position=0).tasks.get(position=0)
+    erin = browser.new_context().new_page()
+    priya = browser.new_context().new_page()
+    log_in(erin, live_server)
+    log_in(priya, live_server, "priya", "incident-43")
+    erin.goto(f"{live_server.url}/plans/{plan.pk}/")
+    priya.goto(f"{live_server.url}/plans/{plan.pk}/")
+    # Priya is half-way through editing the second prerequisite.
+    row = priya.locator(f"#prerequisites-{second.pk}")
+    row.get_by_role("link", name="Edit").click()
+    settled(priya)
+    field = row.locator("input[name=text]")
+    field.fill("Impact assessment (half typed")
+    expect(field).to_be_focused()
+
+    erin.get_by_role("checkbox", name=first.text).check()
+    erin.get_by_role("checkbox", name=task.text).check()
+    expect(erin.locator("#plan-progress")).to_contain_text("2 of 29 checkboxes ticked")
+
+    expect(priya.get_by_role("checkbox", name=first.text)).to_be_checked(timeout=5000)
+    expect(priya.get_by_role("checkbox", name=task.text)).to_be_checked()
+    expect(priya.locator("#plan-progress")).to_contain_text("2 of 29 checkboxes ticked")
+    expect(priya.locator("#live-news")).to_contain_text(f"erin ticked “{first.text}”")
+    # Her form is still open, with what she typed, and she is still typing in it.
+    expect(field).to_have_value("Impact assessment (half typed")
+    expect(field).to_be_focused()
+    priya.keyboard.type(" done)")
+    row.get_by_role("button", name="Save").click()
+    expect(priya.locator(f"#prerequisites-{second.pk}")).to_contain_text(
+        "Impact assessment (half typed done)"
+    )
+    # And Erin sees her edit in turn, without a reload.
+    expect(erin.locator(f"#prerequisites-{second.pk}")).to_contain_text(
+        "Impact assessment (half typed done)", timeout=5000
+    )
+    expect(erin.locator("#live-news")).to_contain_text("priya edited Text")
+
+
+def test_a_page_whose_session_ended_says_so_instead_of_updating(browser, live_server, editor):
+    from plans import operations
+    from tests.factories import template_plan
+
+    plan = template_plan()
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    context.clear_cookies()
+    operations.add_log_entry(plan.pk, update="Paged the DBA", user=None)
+
+    expect(page.locator("#live-news")).to_contain_text("Your session has ended", timeout=5000)
+    expect(page.locator("#progress-log")).not_to_contain_text("Paged the DBA")
