@@ -213,7 +213,9 @@ def as_the_page_shows(doc: PlanDocument) -> list[str]:
         ]
         texts += [f"{PhaseStatus(p.status).label}</span>"]
     for entry in doc.log:
-        when = timezone.localtime(entry.logged_at).strftime(TIME_FORMAT)
+        local = timezone.localtime(entry.logged_at)
+        # Every time shown says its zone.
+        when = f"{local.strftime(TIME_FORMAT)} {local.tzname()}"
         texts += [f"{when}</time> {e(entry.update)} ", f"(@{e(entry.author)})"]
     return texts
 

@@ -4,7 +4,8 @@ import re
 
 from django import template
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.utils.html import escape
+from django.utils import dateformat, timezone
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from plans import limits
@@ -98,3 +99,13 @@ def cells(row, kind) -> list[tuple[str, str]]:
         label = kind.form.base_fields[name].label
         values.append((label, display() if display else getattr(row, name)))
     return values
+
+
+@register.filter
+def when(value) -> str:
+    """A moment as every page shows one: date, time and the zone it is in (`TIME_ZONE`),
+    never a bare time."""
+    if not value:
+        return ""
+    shown = dateformat.format(timezone.localtime(value), "Y-m-d H:i T")
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)
