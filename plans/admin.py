@@ -13,7 +13,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 
-from plans import limits, operations
+from plans import dues, limits, operations
 from plans.forms import AdminLoginForm, ChecksText
 from plans.models import (
     ChangeKind,
@@ -179,6 +179,8 @@ class ChangesPlan(OddFiltersRefused):
             if _plan_id(row) in entries:
                 entries[_plan_id(row)] += _history(now, request.user, kind, row, form)
         for plan_id in sorted(existing):
+            # The admin may change a phase's target, a step's place or the log's start.
+            dues.derive(plan_id)
             operations.record_change(plan_id, now, entries[plan_id])
 
     def changeform_view(self, request, *args, **kwargs):

@@ -8,6 +8,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 
 from plans import limits
 from plans.models import (
@@ -296,6 +297,7 @@ class StepForm(OwnedForm):
             "title",
             "timeline",
             "owner",
+            "due_at",
             "code_language",
             "code",
             "test_commands_language",
@@ -312,12 +314,20 @@ class StepForm(OwnedForm):
             "test_commands": forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
         }
 
-    field_order = ["title", "timeline", "owner", "files"]
+    field_order = ["title", "timeline", "owner", "due_at", "files"]
 
     def value_of(self, name):
         if name == "files":
             return "\n".join(f.path for f in self.instance.files.all()) if self.instance.pk else ""
         return super().value_of(name)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        due = self.fields["due_at"]
+        due.widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        # The browser's field has no zone: the time typed is in the instance's, named here.
+        due.label = f"Due ({timezone.get_current_timezone_name()})"
+        due.help_text = "Blank: due at the step's Timeline target, counted from the plan's start."
 
     def clean_files(self):
         paths = [line.strip().strip("`") for line in self.cleaned_data["files"].splitlines()]

@@ -171,6 +171,10 @@ class Step(models.Model):
     title = models.CharField(max_length=200)
     timeline = models.CharField(max_length=100, blank=True)
     owner = owner_field()
+    # When the step should be done: set by hand, or else derived from its timeline phase's
+    # target ("+4 hours" from the plan's start) by `plans.dues`, kept by the write path.
+    due_at = models.DateTimeField("due", null=True, blank=True)
+    derived_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     code_language = models.CharField(max_length=30, blank=True)
     code = models.TextField(blank=True, max_length=limits.CODE_CHARS)
     test_commands_language = models.CharField(max_length=30, blank=True, default="bash")
@@ -188,6 +192,10 @@ class Step(models.Model):
     @property
     def number(self) -> int:
         return self.position + 1
+
+    @property
+    def due(self) -> datetime.datetime | None:
+        return self.due_at or self.derived_due_at
 
 
 class StepTask(ChecklistItemBase):

@@ -32,7 +32,7 @@ from django.db.models import Count, F, Func, Max, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from plans import forms, limits
+from plans import dues, forms, limits
 from plans.models import (
     ChangeKind,
     ChecklistItem,
@@ -125,6 +125,8 @@ class Change:
     now: datetime.datetime
     user: Any
     entries: list[HistoryEntry] = field(default_factory=list)
+    # Set when the change may move the steps' derived due times (`plans.dues`).
+    timeline_moved: bool = False
 
     def record(self, kind: ChangeKind, place: str = "", *, field="", before="", after=""):
         self.entries.append(
@@ -166,6 +168,8 @@ def changing(plan_id: int, user=None) -> Iterator[Change]:
         version = lock_plan(plan_id)
         change = Change(plan_id, timezone.now(), user)
         yield change
+        if change.timeline_moved:
+            dues.derive(plan_id)
         record_change(plan_id, change.now, change.entries, version=version + 1)
 
 
@@ -179,6 +183,7 @@ def create_plan(doc, *, spec: bytes | None = None, user=None, source: str = "") 
     from plans.markdown.store import insert_document
 
     plan = insert_document(doc, spec=spec)
+    dues.derive(plan.pk)
     kind = ChangeKind.IMPORTED if source else ChangeKind.CREATED
     entry = history_entry(plan.pk, plan.updated_at, user, kind, after=source or str(plan))
     record_change(plan.pk, plan.updated_at, [entry])
@@ -418,6 +423,7 @@ def add_row(plan_id: int, kind: RowKind, form: forms.MergingForm, *, user=None) 
             limits.check_room(limits.TASKS, kind.rows_for(plan_id).count())
         form.save()
         change.record(ChangeKind.ADDED, _place(kind, row), after=_text(row))
+        change.timeline_moved = kind.model in (Step, TimelinePhase)
     return row
 
 
@@ -456,6 +462,7 @@ def edit_row(
             form.save()
             if isinstance(row, TimelinePhase):
                 log_phase_override(row, changed, user)
+                change.timeline_moved = "target_time" in changed
     return form
 
 
@@ -477,6 +484,7 @@ def move_row(plan_id: int, kind: RowKind, row: models.Model, *, up: bool, user=N
         siblings.filter(pk=row.pk).update(position=SHIFT + mine)
         siblings.filter(pk=neighbour.pk).update(position=mine)
         siblings.filter(pk=row.pk).update(position=theirs)
+        change.timeline_moved = kind.model in (Step, TimelinePhase)
         change.record(
             ChangeKind.MOVED,
             _place(kind, row),
@@ -494,6 +502,7 @@ def delete_row(plan_id: int, kind: RowKind, row: models.Model, *, user=None) -> 
         if position is None:
             return
         change.record(ChangeKind.DELETED, _place(kind, row), before=_text(row))
+        change.timeline_moved = kind.model in (Step, TimelinePhase)
         row.delete()
         # Two passes: a single "position - 1" can meet a row not yet moved, mid-statement.
         siblings.filter(position__gt=position).update(position=F("position") + SHIFT)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
+from plans.dues import with_overdue
 from plans.markdown.store import PLAN_ROWS
 from plans.models import (
     MonitoringMetric,
@@ -15,7 +16,7 @@ from plans.models import (
 
 def dashboard_plans(*, q: str = "", status: str = "", priority: str = "") -> QuerySet[Plan]:
     """Plans newest first, filtered, with what a row of the list shows."""
-    plans = Plan.objects.order_by("-created", "-id")
+    plans = with_overdue(Plan.objects.order_by("-created", "-id"))
     if q:
         plans = plans.filter(Q(fix_name__icontains=q) | Q(issue_id__icontains=q))
     if status:

@@ -93,6 +93,7 @@ def hostile_documents(draw):
             title=draw(st.one_of(one_line, st.sampled_from(TITLES))),
             timeline=draw(cell),
             owner=draw(owner),
+            due_at=draw(st.one_of(st.none(), minute)),
             files=draw(st.lists(one_line, max_size=3)),
             tasks=draw(
                 st.lists(

@@ -57,6 +57,8 @@ class StepData:
     title: str
     timeline: str = ""
     owner: str = ""
+    # Set by hand only; a due time derived from the timeline is not part of the document.
+    due_at: datetime.datetime | None = None
     files: list[str] = field(default_factory=list)
     tasks: list[CheckItem] = field(default_factory=list)
     code_language: str = ""

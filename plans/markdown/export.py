@@ -106,6 +106,8 @@ def _step(number: int, step: StepData, variables: dict[str, str]) -> list[str]:
         blocks.append("**Timeline:**")
     if step.owner:
         blocks.append(f"**Owner:** @{step.owner}")
+    if step.due_at:
+        blocks.append(f"**Due:** {fmt.moment(step.due_at)}")
     if step.files:
         files = "\n".join(f"- {fmt.code_span(path)}" for path in step.files)
         blocks += ["**Files to modify:**", files]

@@ -2,10 +2,22 @@
 
 import re
 
+from django.utils import timezone
+
 from plans.markdown.blocks import fences, setext_level
 
 TITLE_PREFIX = "# Fix Implementation Plan: "
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def moment(value) -> str:
+    """A moment written with its zone, as the importer reads it back: in `TIME_ZONE`,
+    followed by "UTC" or the zone's offset from it ("+05:30")."""
+    local = timezone.localtime(value)
+    offset = local.strftime("%z")
+    zone = "UTC" if offset in ("+0000", "") else f"{offset[:3]}:{offset[3:]}"
+    return f"{local.strftime(TIME_FORMAT)} {zone}"
+
 
 # What a blank field is written as, so a half-filled plan is still a template document.
 PLACEHOLDER = {

@@ -86,6 +86,7 @@ STEP_LABELS = {
             "test commands", "tests", "test", "testing", "test command", "how to test",
         ],
         "owner": ["owner", "owned by", "assignee", "assigned to", "dri"],
+        "due": ["due", "due at", "due by", "deadline"],
     }.items()
     for name in names
 }  # fmt: skip
@@ -717,6 +718,11 @@ class _Importer:
             elif name == "owner":
                 owner = fmt.OWNER_VALUE_RE.match(block.value.strip())["owner"]
                 step.owner = self._checked(Step, "owner", owner, block.line)
+            elif name == "due" and (step.due_at or not (due := self._due(block))):
+                why = "is a second due time" if step.due_at else "is not a date and time"
+                self._keep(block.line, where, block.raw, why)
+            elif name == "due":
+                step.due_at = due
             elif name == "files" and block.value.strip():
                 self._add_files(step, block.value.strip(), block.line, block.raw, where)
             elif name:
@@ -914,6 +920,16 @@ class _Importer:
                     self._checked(ProgressLogEntry, "author", author, line),
                 )
             )
+
+    def _due(self, block: Block) -> datetime.datetime | None:
+        """A step's due time, when its line names a date and time within range."""
+        try:
+            due = words.read_time(block.value, self.doc.created, timezone.get_current_timezone())
+        except words.AmbiguousDate:
+            return None
+        if due is None or not limits.LOG_TIMES[0] <= due < limits.LOG_TIMES[1]:
+            return None
+        return due.astimezone(datetime.UTC)
 
     def _log_time(self, line: int, text: str) -> datetime.datetime | None:
         """The row's time in UTC (None if it cannot be read); a time written without an

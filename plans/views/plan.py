@@ -9,9 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Model
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from plans.defaults import create_plan_from_template
+from plans.dues import is_overdue
 from plans.forms import LogEntryForm, NewPlanForm, ShareLinkForm
 from plans.markdown.document import variables_of
 from plans.models import Plan
@@ -119,10 +121,11 @@ def task_list(step, open_add=None) -> RowList:
     return row_list(ROW_KINDS["tasks"], list(step.tasks.all()), step, open_add)
 
 
-def decorate_step(step, open_add=None) -> None:
-    """Give a step (tasks prefetched) its progress and its task list for the templates."""
+def decorate_step(step, plan: Plan, open_add=None) -> None:
+    """Give a step (tasks prefetched) its progress, task list and whether it is overdue."""
     step.progress = step_progress(step)
     step.task_list = task_list(step, open_add)
+    step.overdue = is_overdue(step, plan, timezone.now())
 
 
 def plan_context(plan: Plan, editor: bool, *, open_add=None, log_page=1, **extra) -> dict:
@@ -134,11 +137,14 @@ def plan_context(plan: Plan, editor: bool, *, open_add=None, log_page=1, **extra
         checklists[CHECKLIST_KIND_NAMES[item.kind]].append(item)
     overall = prefetched_progress(plan)  # gives each step its progress too
     steps = list(plan.steps.all())
+    now = timezone.now()
     for step in steps:
         step.task_list = task_list(step, open_add)
+        step.overdue = is_overdue(step, plan, now)
     lists = {
         name: row_list(ROW_KINDS[name], rows, plan, open_add) for name, rows in checklists.items()
     }
+    plan.overdue = any(step.overdue for step in steps)
     for name, rows in [
         ("steps", steps),
         ("metrics", list(plan.metrics.all())),

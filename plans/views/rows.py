@@ -35,7 +35,7 @@ def _row(kind: RowKind, plan_id: int, row_id: int):
 
 def row_context(plan: Plan, user, kind: RowKind, row, **extra) -> dict:
     if kind.name == "steps":
-        decorate_step(row, extra.pop("open_add", None))
+        decorate_step(row, plan, extra.pop("open_add", None))
     return {
         "plan": plan,
         "kind": kind,
@@ -53,7 +53,7 @@ def list_context(plan: Plan, user, kind: RowKind, parent, open_add=None, **extra
     if kind.name == "steps":
         rows = list(plan.steps.prefetch_related("tasks", "files"))
         for step in rows:
-            decorate_step(step)
+            decorate_step(step, plan)
     else:
         rows = list(kind.siblings(kind.new_row(parent)).order_by("position"))
     return {
