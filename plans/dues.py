@@ -77,7 +77,7 @@ def open_tasks():
 def overdue_steps(now: datetime.datetime):
     """Steps past their due time with a task still open."""
     due = Coalesce("due_at", "derived_due_at")
-    return Step.objects.alias(due=due).filter(due__lt=now).filter(Exists(open_tasks()))
+    return Step.objects.alias(due_time=due).filter(due_time__lt=now).filter(Exists(open_tasks()))
 
 
 def overdue_plans(now: datetime.datetime) -> Q:
@@ -97,3 +97,13 @@ def is_overdue(step: Step, plan: Plan, now: datetime.datetime) -> bool:
     due = step.due
     open_task = step.progress["done"] < step.progress["total"]
     return plan.status != Status.DEPLOYED and due is not None and due < now and open_task
+
+
+def owned_open(owner: str) -> Q:
+    """Plans with an open item `owner` owns: an unticked task, or a step with one, as a
+    filter on plans. Handles are matched whatever their case, as people type them."""
+    tasks = StepTask.objects.filter(step__plan=OuterRef("pk"), owner__iexact=owner, done=False)
+    steps = Step.objects.filter(plan=OuterRef("pk"), owner__iexact=owner).filter(
+        Exists(open_tasks())
+    )
+    return Q(Exists(tasks)) | Q(Exists(steps))

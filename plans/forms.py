@@ -45,6 +45,11 @@ class DashboardFilterForm(LabelsWithoutColons, forms.Form):
     priority = forms.ChoiceField(
         label="Priority", required=False, choices=[("", "Any priority"), *Priority.choices]
     )
+    show = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[("", "Every plan"), ("mine", "With my open items"), ("overdue", "Overdue")],
+    )
 
 
 def _check_text(form: forms.BaseForm) -> None:

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 
+from plans import dues
 from plans.dues import with_overdue
 from plans.markdown.store import PLAN_ROWS
 from plans.models import (
@@ -14,9 +16,17 @@ from plans.models import (
 )
 
 
-def dashboard_plans(*, q: str = "", status: str = "", priority: str = "") -> QuerySet[Plan]:
-    """Plans newest first, filtered, with what a row of the list shows."""
-    plans = with_overdue(Plan.objects.order_by("-created", "-id"))
+def dashboard_plans(
+    *, q: str = "", status: str = "", priority: str = "", show: str = "", owner: str = ""
+) -> QuerySet[Plan]:
+    """Plans newest first, filtered, with what a row of the list shows. `show` is "mine"
+    (plans with an open task or step `owner` owns) or "overdue"."""
+    now = timezone.now()
+    plans = with_overdue(Plan.objects.order_by("-created", "-id"), now)
+    if show == "mine":
+        plans = plans.filter(dues.owned_open(owner))
+    elif show == "overdue":
+        plans = plans.filter(dues.overdue_plans(now))
     if q:
         plans = plans.filter(Q(fix_name__icontains=q) | Q(issue_id__icontains=q))
     if status:

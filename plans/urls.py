@@ -9,6 +9,7 @@ from plans.views import (
     live,
     log,
     markdown_io,
+    my_work,
     plan,
     rows,
     sections,
@@ -31,6 +32,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("my-work/", my_work.my_work, name="my_work"),
     path("plans/new/", plan.plan_new, name="plan_new"),
     path("plans/import/", markdown_io.plan_import, name="plan_import"),
     path(

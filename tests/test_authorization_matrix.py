@@ -27,6 +27,7 @@ def _row(plan):
 # listed must answer 405 to everyone.
 MATRIX = {
     "dashboard": (lambda o: {}, {"GET": (LOGIN, 200, 200, LOGIN)}),
+    "my_work": (lambda o: {}, {"GET": (LOGIN, 200, 200, LOGIN)}),
     "login": (lambda o: {}, {"GET": (200, 200, 200, 200), "POST": (200, 200, 200, 200)}),
     "logout": (lambda o: {}, {"POST": (302, 302, 302, 302)}),
     "plan_new": (lambda o: {}, {"GET": (LOGIN, 403, 200, LOGIN), "POST": (LOGIN, 403, 422, LOGIN)}),

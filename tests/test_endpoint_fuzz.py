@@ -91,6 +91,7 @@ def plan_parent(kind, objects):
 # it reads. A URL added to the matrix needs a line here.
 READS = {
     "dashboard": lambda c, o: [],
+    "my_work": lambda c, o: [],
     "login": lambda c, o: [AuthenticationForm, "next"],
     "logout": lambda c, o: ["next"],
     "plan_new": lambda c, o: [forms.NewPlanForm],

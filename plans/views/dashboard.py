@@ -21,15 +21,17 @@ PAGE_SIZE = 25
 @login_required
 @vary_on_headers("HX-Request")
 def dashboard(request):
-    context = dashboard_context(request.GET, timezone.localdate(), can_edit(request.user))
+    context = dashboard_context(
+        request.GET, timezone.localdate(), can_edit(request.user), request.user.get_username()
+    )
     if request.htmx:
         return render(request, "plans/partials/_plan_list.html", context)
     return render(request, "plans/dashboard.html", context)
 
 
-def dashboard_context(query: QueryDict, today: datetime.date, editor: bool) -> dict:
+def dashboard_context(query: QueryDict, today: datetime.date, editor: bool, owner: str) -> dict:
     form = DashboardFilterForm(query)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = {**form.cleaned_data, "owner": owner} if form.is_valid() else {}
     query = query.copy()
     page_number = query.pop("page", [""])[-1]
     page = Paginator(dashboard_plans(**filters), PAGE_SIZE).get_page(page_number)

@@ -11,6 +11,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_axe_finds_no_violations(browser, live_server, editor, width):
+    from plans.models import StepTask
     from plans.operations import create_share_link, set_item_done
     from tests.factories import filled_plan
 
@@ -18,6 +19,9 @@ def test_axe_finds_no_violations(browser, live_server, editor, width):
     item = plan.checklist_items.filter(kind="prerequisite").first()
     _link, token = create_share_link(plan.pk)
     set_item_done(plan.pk, item.kind, item.pk, done=True, user=editor)
+    # Something on My work: a step and a task of Erin's, one of them overdue.
+    plan.steps.filter(position=0).update(owner="erin")
+    StepTask.objects.filter(step__plan=plan, position=1).update(owner="erin")
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     log_in(page, live_server)
@@ -33,6 +37,7 @@ def test_axe_finds_no_violations(browser, live_server, editor, width):
         f"/plans/{plan.pk}/?edit=prerequisites-{item.pk}",
         f"/plans/{plan.pk}/?add=metrics",
         f"/plans/{plan.pk}/history/",
+        "/my-work/",
         "/plans/new/",
         "/plans/import/",
         f"/s/{token}/",
