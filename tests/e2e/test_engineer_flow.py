@@ -57,7 +57,7 @@ def test_engineer_creates_a_plan_ticks_advances_and_logs(page, live_server, edit
     mark_page(page)
 
     page.get_by_role("button", name="Move to In Progress").click()
-    expect(page.locator("#plan-status .badge")).to_have_text("In Progress")
+    expect(page.locator("#plan-status .badge:not(.overdue)")).to_have_text("In Progress")
     expect(page.locator("#log-entries li").first).to_contain_text("Status: Planning → In Progress")
 
     # "Log progress" at the top puts the cursor in the log's field.
@@ -117,14 +117,14 @@ def test_second_engineer_gets_the_409_message(browser, live_server, editor):
         page.goto(f"{live_server.url}/plans/{plan.pk}/")
 
     pages[1].get_by_role("button", name="Move to In Progress").click()
-    expect(pages[1].locator("#plan-status .badge")).to_have_text("In Progress")
+    expect(pages[1].locator("#plan-status .badge:not(.overdue)")).to_have_text("In Progress")
     pages[0].get_by_role("button", name="Move to In Progress").click()
 
     status = pages[0].locator("#plan-status")
     expect(status.get_by_role("alert")).to_contain_text(
         "Someone else moved this plan to In Progress before you"
     )
-    expect(status.locator(".badge")).to_have_text("In Progress")
+    expect(status.locator(".badge:not(.overdue)")).to_have_text("In Progress")
     expect(status.get_by_role("button", name="Move to In Review")).to_be_visible()
     assert plan.log_entries.filter(update__startswith="Status:").count() == 1
     first.close()
@@ -346,7 +346,7 @@ def test_deployed_with_boxes_unticked_asks_and_a_tick_keeps_the_focus(page, live
     page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
 
     page.get_by_role("button", name="Move to Deployed").click()
-    expect(page.locator("#plan-status .badge")).to_have_text("In Review")
+    expect(page.locator("#plan-status .badge:not(.overdue)")).to_have_text("In Review")
     assert asked == ["Only 0 of 29 checkboxes are ticked. Move to Deployed anyway?"]
     assert Plan.objects.get(pk=plan.pk).status == Status.IN_REVIEW
 

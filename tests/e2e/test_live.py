@@ -43,6 +43,7 @@ def test_a_teammates_tick_shows_while_an_edit_form_keeps_its_text(
     expect(field).to_be_focused()
 
     erin.get_by_role("checkbox", name=first.text).check()
+    settled(erin)
     erin.get_by_role("checkbox", name=task.text).check()
     expect(erin.locator("#plan-progress")).to_contain_text("2 of 29 checkboxes ticked")
 

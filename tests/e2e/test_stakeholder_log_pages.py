@@ -38,14 +38,14 @@ def test_older_log_pages_work_without_javascript_and_keep_polling(browser, live_
     page = scripted.new_page()
     page.goto(f"{live_server.url}/s/{token}/?log_page=2")
     log = page.locator("#progress-log")
-    expect(log.locator("li").first).to_have_text("2026-11-20 10:24 Update number 69")
+    expect(log.locator("li").first).to_have_text("2026-11-20 10:24 UTC Update number 69")
     page.evaluate("window.__sameDocument = true")
     ProgressLogEntry.objects.create(plan=plan, update="Rolled out to 50%")
     plan.save(update_fields=["updated_at"])
 
     # The new entry moves every page by one: page 2 now starts one entry newer.
     expect(log.locator("li").first).to_have_text(
-        "2026-11-20 10:25 Update number 70", timeout=10_000
+        "2026-11-20 10:25 UTC Update number 70", timeout=10_000
     )
     expect(log).to_contain_text(entries(51, 100, 122))
     assert page.evaluate("window.__sameDocument === true")
