@@ -334,6 +334,11 @@ class StepForm(OwnedForm):
         due.label = f"Due ({timezone.get_current_timezone_name()})"
         due.help_text = "Blank: due at the step's Timeline target, counted from the plan's start."
 
+    def clean_due_at(self):
+        # The browser's field is to the minute; a posted time with seconds is taken so too.
+        due = self.cleaned_data["due_at"]
+        return due.replace(second=0, microsecond=0) if due else due
+
     def clean_files(self):
         paths = [line.strip().strip("`") for line in self.cleaned_data["files"].splitlines()]
         max_length = StepFile._meta.get_field("path").max_length

@@ -38,6 +38,11 @@ NOTES_CHARS = 100_000
 CODE_CHARS = 20_000
 COMMAND_CHARS = 5_000
 
+# A value the history keeps of a change (a field before and after) is cut after this many
+# characters: the plan holds the text itself, and each edit of a long overview would
+# otherwise store two whole copies of it.
+HISTORY_VALUE_CHARS = 2000
+
 # Progress-log times are stored in UTC and must be readable back on every database:
 # PostgreSQL cannot hand Python a year past 9999 once converted, and refuses offsets
 # past +-15:59. Real-world zones run from -12:00 to +14:00; a fix plan is not logged

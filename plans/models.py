@@ -7,6 +7,7 @@ Every part of `fix-plan-template.md` is a field or a row here, so the app can ac
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -30,6 +31,12 @@ OWNER_HANDLE = RegexValidator(
     r"^[^\s()@][^\s()]*$",
     message="An owner is one word, a username or a handle like @priya, with no spaces.",
 )
+
+
+def whole_minute(value: datetime.datetime) -> None:
+    # A due time is written to Markdown to the minute; seconds would not come back.
+    if value.second or value.microsecond:
+        raise ValidationError("A due time is to the minute: leave out the seconds.")
 
 
 def owner_field():
@@ -173,7 +180,16 @@ class Step(models.Model):
     owner = owner_field()
     # When the step should be done: set by hand, or else derived from its timeline phase's
     # target ("+4 hours" from the plan's start) by `plans.dues`, kept by the write path.
-    due_at = models.DateTimeField("due", null=True, blank=True)
+    due_at = models.DateTimeField(
+        "due",
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(limits.LOG_TIMES[0]),
+            MaxValueValidator(limits.LOG_TIMES[1] - datetime.timedelta(minutes=1)),
+            whole_minute,
+        ],
+    )
     derived_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     code_language = models.CharField(max_length=30, blank=True)
     code = models.TextField(blank=True, max_length=limits.CODE_CHARS)
@@ -385,6 +401,11 @@ class ChangeKind(models.TextChoices):
     LOGGED = "logged", "Progress logged"
     SHARE_CREATED = "share_created", "Share link created"
     SHARE_REVOKED = "share_revoked", "Share link revoked"
+
+
+# Where the admin's changes to a share link are recorded: like the link's own entries, for
+# editors only (`plans.views.history`).
+SHARE_LINK_PLACE = "Admin: share link"
 
 
 class HistoryEntry(models.Model):

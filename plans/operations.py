@@ -156,7 +156,10 @@ def _shown(value) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    text = str(value)
+    # A long text's every edit would otherwise keep two whole copies of it in the history.
+    most = limits.HISTORY_VALUE_CHARS
+    return text if len(text) <= most else f"{text[:most]}… ({len(text) - most} more characters)"
 
 
 @contextmanager
@@ -201,12 +204,16 @@ def _log(plan_id: int, updates: list[str], user, now: datetime.datetime) -> list
         return []
     count = ProgressLogEntry.objects.filter(plan_id=plan_id).count()
     limits.check_room(limits.LOG_ENTRIES, count, adding=len(updates))
-    return [
+    entries = [
         ProgressLogEntry.objects.create(
             plan_id=plan_id, logged_at=now, update=update, author=author_name(user)
         )
         for update in updates
     ]
+    if count == 0:
+        # The plan's first entry is its start, which its steps' due times count from.
+        dues.derive(plan_id)
+    return entries
 
 
 def change_status(plan_id: int, *, expected: str, to: str, user) -> list[ProgressLogEntry]:
@@ -402,7 +409,7 @@ def _value(row: models.Model, name: str, value) -> str:
         choices = dict(getattr(row._meta.get_field(name), "flatchoices", ()))
     except FieldDoesNotExist:
         choices = {}
-    return str(choices.get(value, value)) if choices else _shown(value)
+    return str(choices.get(value, value)) if choices else value
 
 
 def add_row(plan_id: int, kind: RowKind, form: forms.MergingForm, *, user=None) -> models.Model:

@@ -159,7 +159,7 @@ if (live) {
     }
     if (response.status !== 200) return;  // 304: nothing new; anything else: ask again later
     const data = await response.json();
-    if (!data.own && !(await redraw())) return;
+    if (!(await redraw())) return;
     version = String(data.version);
     etag = response.headers.get("ETag") || etag;
     if (data.news.length) say(data.news.join(". ") + ".");

@@ -185,3 +185,78 @@ def test_a_due_line_that_is_no_time_is_kept_not_dropped(line):
 
     assert result.document.steps[0].due_at is None
     assert line in result.document.notes
+
+
+@pytest.mark.parametrize(
+    ("zone", "typed"),
+    [
+        ("America/New_York", "9999-12-31T23:00"),
+        ("Asia/Tokyo", "0001-01-01T00:00"),
+        ("UTC", "2300-01-01T00:00"),
+        ("UTC", "1900-01-01T00:00"),
+    ],
+)
+def test_a_due_time_out_of_range_is_refused_and_nothing_saved(alice, settings, zone, typed):
+    # Near year 1 or 9999 a time in another zone is past what Python and PostgreSQL hold:
+    # saved, it would have broken every page of the plan for good.
+    settings.TIME_ZONE = zone
+    plan = started_at(datetime.datetime(2026, 11, 28, 10, 0, tzinfo=UTC))
+    target = step(plan, 0)
+    url = f"/plans/{plan.pk}/rows/steps/{target.pk}/edit/"
+
+    response = alice.post(url, {**form_data(alice, url), "due_at": typed}, headers=HTMX)
+
+    assert response.status_code == 422
+    target.refresh_from_db()
+    assert target.due_at is None
+    assert alice.get(f"/plans/{plan.pk}/").status_code == 200
+
+
+def test_a_due_time_is_kept_to_the_minute(alice):
+    plan = started_at(datetime.datetime(2026, 11, 28, 10, 0, tzinfo=UTC))
+    target = step(plan, 0)
+    url = f"/plans/{plan.pk}/rows/steps/{target.pk}/edit/"
+
+    response = alice.post(
+        url, {**form_data(alice, url), "due_at": "2026-11-29T14:00:59"}, headers=HTMX
+    )
+    retitled = alice.post(url, {**form_data(alice, url), "title": "Mitigate"}, headers=HTMX)
+
+    assert (response.status_code, retitled.status_code) == (200, 200)
+    target.refresh_from_db()
+    assert target.due_at == datetime.datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
+    from plans.models import HistoryEntry
+
+    fields = list(HistoryEntry.objects.filter(plan=plan).values_list("field", flat=True))
+    assert fields.count("Due (UTC)") == 1  # the retitle did not touch it
+
+
+@pytest.mark.parametrize("zone", ["+24:00", "-99:99", "AEDT+23:00"])
+def test_an_offset_no_clock_has_is_kept_not_a_500(alice, zone):
+    from tests.conftest import upload_and_import
+
+    text = (
+        "# Fix Implementation Plan: X\n\n## Steps\n\n### Step 1: Go\n\n"
+        f"**Due:** 2026-11-29 14:00 {zone}\n\n"
+        "## Progress Log\n\n| Time | Update |\n|---|---|\n"
+        f"| 2026-11-29 14:00 {zone} | Paged |\n"
+    )
+
+    response = upload_and_import(alice, text.encode())
+
+    assert response.status_code == 302
+    plan = Plan.objects.get()
+    assert step(plan, 0).due_at is None
+    assert f"**Due:** 2026-11-29 14:00 {zone}" in plan.notes
+
+
+def test_the_first_log_entry_moves_the_due_times_it_starts():
+    plan = started_at(datetime.datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+    plan.log_entries.all().delete()  # as the admin may
+    Plan.objects.filter(pk=plan.pk).update(
+        created_at=datetime.datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    )
+
+    entry = operations.add_log_entry(plan.pk, update="Started", user=None)
+
+    assert step(plan, 1).due == entry.logged_at + datetime.timedelta(hours=4)

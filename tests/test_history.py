@@ -255,8 +255,8 @@ def test_the_history_page_runs_the_same_queries_however_long(
     for n in range(changes):
         operations.add_log_entry(plan.pk, update=f"Update {n}", user=None)
 
-    # session, user, the plan, the count, the page.
-    with django_assert_num_queries(5):
+    # session, user, the plan, 2 for permissions (readers see less), the count, the page.
+    with django_assert_num_queries(7):
         response = alice.get(f"/plans/{plan.pk}/history/")
     assert response.status_code == 200
 
@@ -283,3 +283,34 @@ def test_the_plan_page_links_its_history(alice):
 
 def test_every_list_names_itself_in_the_history():
     assert all(kind.title or kind.in_step for kind in ROW_KINDS.values())
+
+
+def test_a_reader_sees_no_share_links_in_the_history(bob, admin_client):
+    plan = template_plan()
+    link, _token = operations.create_share_link(plan.pk, label="Acme CTO jane@acme.example")
+    admin_client.post(
+        f"/admin/plans/sharelink/{link.pk}/change/",
+        {"label": "Acme CTO (renamed)", "expires_at_0": "", "expires_at_1": ""},
+    )
+    operations.add_log_entry(plan.pk, update="Paged the DBA", user=None)
+
+    page = bob.get(f"/plans/{plan.pk}/history/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Paged the DBA" in html
+    assert "Acme" not in html
+    assert HistoryEntry.objects.filter(plan=plan, place__contains="share link").exists()
+
+
+def test_a_long_value_is_kept_in_the_history_cut_short(alice):
+    plan = template_plan()
+    url = f"/plans/{plan.pk}/sections/overview/edit/"
+    data = {**form_data(alice, url), "overview": "x" * 5000}
+
+    assert alice.post(url, data, headers=HTMX).status_code == 200
+
+    entry = latest(plan)
+    assert entry.after == "x" * 2000 + "… (3000 more characters)"
+    plan.refresh_from_db()
+    assert plan.overview == "x" * 5000

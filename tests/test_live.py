@@ -57,23 +57,32 @@ def test_a_teammates_tick_is_named(alice, django_user_model):
     response = live(alice, plan, seen, **{"If-None-Match": tag})
 
     assert response.status_code == 200
-    assert response.json() == {
-        "version": seen + 1,
-        "news": [f"priya ticked “{item.text}”"],
-        "own": False,
-    }
+    assert response.json() == {"version": seen + 1, "news": [f"priya ticked “{item.text}”"]}
     assert response["ETag"] == etag(plan)
 
 
-def test_only_ones_own_changes_need_no_redraw(alice, engineer):
+def test_ones_own_changes_are_not_named_but_still_change_the_version(alice, engineer):
+    # Made in another tab, perhaps: this page has not seen them and must draw them.
     plan = template_plan()
     seen = plan.version
     operations.add_log_entry(plan.pk, update="Paged the DBA", user=engineer)
 
-    response = live(alice, plan, seen)
+    response = live(alice, plan, seen, **{"If-None-Match": f'"live-{plan.pk}-{seen}"'})
 
     assert response.status_code == 200
-    assert response.json() == {"version": seen + 1, "news": [], "own": True}
+    assert response.json() == {"version": seen + 1, "news": []}
+
+
+def test_a_reader_is_not_told_of_share_links(bob, django_user_model):
+    plan = template_plan()
+    seen = plan.version
+    priya = django_user_model.objects.create_user("priya")
+    operations.create_share_link(plan.pk, label="Acme CTO", user=priya)
+    operations.add_log_entry(plan.pk, update="Paged the DBA", user=priya)
+
+    news = live(bob, plan, seen).json()["news"]
+
+    assert news == ["priya logged “Paged the DBA”"]
 
 
 def test_many_changes_are_named_up_to_five(alice):
@@ -96,8 +105,9 @@ def test_a_changed_plan_answers_from_the_same_few_queries(
     for n in range(changes):
         operations.add_log_entry(plan.pk, update=f"Update {n}", user=None)
 
-    # session, user, the plan's version, the changes since.
-    with django_assert_num_queries(4):
+    # session, user, the plan's version, 2 for permissions (readers are told less), the
+    # changes since.
+    with django_assert_num_queries(6):
         response = live(alice, plan, seen)
     assert response.status_code == 200
 

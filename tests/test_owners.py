@@ -160,3 +160,31 @@ def test_stakeholders_see_step_owners_but_not_task_owners(client):
     assert "sam.k" not in page.content.decode()
     assert "**Owner:** @priya" in download.content.decode()
     assert "sam.k" not in download.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "owner"),
+    [("Ask (@sam)", ""), ("Ask (@sam)", "bob"), ("Ask \\(@sam)", ""), ("Ask \\\\(@sam)", "x")],
+)
+def test_a_task_text_that_ends_like_an_owner_stays_text(alice, text, owner):
+    plan = template_plan()
+    task = plan.steps.get(position=0).tasks.get(position=0)
+    url = f"/plans/{plan.pk}/rows/tasks/{task.pk}/edit/"
+    assert alice.post(url, {**form_data(alice, url), "text": text, "owner": owner}, headers=HTMX)
+
+    again, _warnings = import_plan(export_plan(plan.pk))
+
+    copy = again.steps.get(position=0).tasks.get(position=0)
+    assert (copy.text, copy.owner) == (text, owner)
+    assert export_plan(again.pk) == export_plan(plan.pk)
+
+
+def test_a_reviewer_that_ends_like_an_owner_fills_its_task_and_comes_back(alice):
+    plan = template_plan()
+    Plan = type(plan)
+    Plan.objects.filter(pk=plan.pk).update(reviewer="Priya (@priya)")
+
+    again, _warnings = import_plan(export_plan(plan.pk))
+
+    assert again.reviewer == "Priya (@priya)"
+    assert not again.steps.filter(tasks__owner="priya").exists()

@@ -114,7 +114,10 @@ def _step(number: int, step: StepData, variables: dict[str, str]) -> list[str]:
     if step.tasks:
         tasks = [
             CheckItem(
-                fmt.fill_variables(t.text, variables, limits.ITEM_CHARS), t.done, t.depth, t.owner
+                fmt.escape_task_text(fmt.fill_variables(t.text, variables, limits.ITEM_CHARS)),
+                t.done,
+                t.depth,
+                t.owner,
             )
             for t in step.tasks
         ]

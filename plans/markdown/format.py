@@ -233,6 +233,26 @@ def _space_both_ends(text: str) -> bool:
 LOG_AUTHOR_RE = re.compile(r"^(?P<update>.*?)\s+\(@(?P<author>[^()]+)\)$")
 # A step's task ends with its owner the same way: "- [ ] Roll back (@priya)".
 TASK_OWNER_RE = re.compile(r"^(?P<text>.*?)\s+\(@(?P<owner>[^\s()@][^\s()]{0,149})\)$")
+# A task's own text that ends as an owner would ("Ask (@sam)") is written with one more
+# backslash before that "(" than it has; the importer reads no owner there and takes one
+# backslash off, so the text comes back as it was and nobody is made its owner.
+OWNER_LOOKALIKE_RE = re.compile(
+    r"^(?P<text>.*?\s)(?P<slashes>\\*)\((?P<handle>@[^\s()@][^\s()]{0,149}\))$"
+)
+
+
+def escape_task_text(text: str) -> str:
+    match = OWNER_LOOKALIKE_RE.match(text)
+    return f"{match['text']}\\{match['slashes']}({match['handle']}" if match else text
+
+
+def unescape_task_text(text: str) -> str:
+    match = OWNER_LOOKALIKE_RE.match(text)
+    if not match or not match["slashes"]:
+        return text
+    return f"{match['text']}{match['slashes'][1:]}({match['handle']}"
+
+
 # A step's owner is a label line of its own: "**Owner:** @priya".
 OWNER_VALUE_RE = re.compile(r"^@?(?P<owner>[^\s()@][^\s()]{0,149})$")
 

@@ -1039,6 +1039,8 @@ class _Importer:
                     match["text"],
                     self._checked(model, "owner", match["owner"], item.number),
                 )
+            if model is StepTask:
+                text = fmt.unescape_task_text(text)
             text = self._checked(model, "text", text, item.number)
             items.append(CheckItem(text, done, depth, owner))
         return items

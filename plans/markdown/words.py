@@ -162,6 +162,7 @@ TIME_RE = re.compile(
     r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?"
     r"\s*(?P<half>[AaPp]\.?[Mm]\.?)?"
 )
+DAY = datetime.timedelta(days=1)
 ZONE_RE = re.compile(
     r"(?:(?P<abbr>[A-Za-z]{1,5})\b)?\s*(?:(?P<sign>[+-])(?P<oh>\d{1,2}):?(?P<om>\d{2})?)?"
 )
@@ -200,6 +201,8 @@ def read_time(text: str, day: datetime.date, zone: datetime.tzinfo) -> datetime.
     moment = datetime.datetime.combine(date or day, clock)
     if offset is None:
         return moment.replace(tzinfo=zone)
+    if not -DAY < offset < DAY:
+        return None  # "+24:00": no zone, and more than Python's time zones can hold
     return moment.replace(tzinfo=datetime.timezone(offset))
 
 

@@ -15,6 +15,8 @@ from django.utils.http import parse_etags, quote_etag
 from django.views.decorators.http import require_GET
 
 from plans.models import ChangeKind, HistoryEntry, Plan
+from plans.views.access import can_edit
+from plans.views.history import EDITORS_ONLY
 from plans.views.ids import parse_id
 
 # The most changes one answer names; a page behind by more says how many others there were.
@@ -65,14 +67,15 @@ def plan_live(request, plan_id: int):
     since = parse_id(request.GET.get("since", "")) or 0
     changes = HistoryEntry.objects.filter(plan_id=plan_id, version__gt=since).order_by("-id")
     others = changes.exclude(user=request.user) if request.user.pk else changes
+    if not can_edit(request.user):
+        others = others.exclude(EDITORS_ONLY)
     named = list(others[: NEWS_NAMED + 1])
     news = [in_words(entry) for entry in named[:NEWS_NAMED]]
     if len(named) > NEWS_NAMED:
         news.append("…and more")
-    # Only the viewer's own changes since: their page shows them already.
-    own = not named and since > 0
-    response = JsonResponse({"version": version, "news": news, "own": own})
-    return _private(response, etag)
+    # The page is drawn again even when only the viewer's own account changed the plan:
+    # that may have been in another tab, which this page has not seen.
+    return _private(JsonResponse({"version": version, "news": news}), etag)
 
 
 def _private(response, etag: str):
