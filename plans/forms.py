@@ -100,6 +100,10 @@ class MergingForm(LabelsWithoutColons, forms.ModelForm):
         self.current = {name: self.value_of(name) for name in self.merged_fields}
         if not self.is_bound:
             self.initial["base"] = self._dump(self.current)
+            # A field of the form's own (a step's files) shows its value too, as the model's
+            # fields do: left empty, a save would take the blank for a change and clear it.
+            for name in self.merged_fields:
+                self.initial.setdefault(name, self.current[name])
             if self.prefix is None:
                 # An edit form opened in place takes the focus; add forms wait to be used.
                 self._focus(self.merged_fields[0])

@@ -499,3 +499,22 @@ def test_opening_a_delete_address_in_the_browser_says_what_it_is(alice, client):
     assert "Not a page to open" in anonymous.content.decode()
     assert by_htmx.content == b""
     assert second.text in texts(prerequisites(plan))
+
+
+def test_a_steps_edit_form_shows_its_files_and_a_save_keeps_them(alice):
+    # The files box opened empty, so saving a step (to set its owner, say) cleared them.
+    plan = filled_plan()
+    step = plan.steps.filter(files__isnull=False).distinct().first()
+    paths = list(step.files.values_list("path", flat=True))
+    edit = url(plan, "steps", step, "edit/")
+
+    form = alice.get(edit, headers=HTMX)
+    data = {**edit_data(alice, plan, "steps", step), "owner": "priya"}
+    saved = alice.post(edit, data, headers=HTMX)
+
+    assert form.status_code == 200
+    assert "\n".join(paths) in form.content.decode()
+    assert saved.status_code == 200
+    step.refresh_from_db()
+    assert step.owner == "priya"
+    assert list(step.files.values_list("path", flat=True)) == paths
