@@ -282,7 +282,13 @@ def _history(now, user, kind: ChangeKind, row, form) -> list:
             after=form.cleaned_data.get(name, ""),
         )
         for name in form.changed_data
+        # A text area sends its lines back with "\r\n": the admin calls that a change.
+        if _as_saved(form.initial.get(name)) != _as_saved(form.cleaned_data.get(name))
     ]
+
+
+def _as_saved(value) -> str:
+    return "" if value is None else str(value).replace("\r\n", "\n")
 
 
 class ChecklistItemInlineForm(TextRulesForm):

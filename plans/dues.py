@@ -100,10 +100,10 @@ def is_overdue(step: Step, plan: Plan, now: datetime.datetime) -> bool:
 
 
 def owned_open(owner: str) -> Q:
-    """Plans with an open item `owner` owns: an unticked task, or a step with one, as a
-    filter on plans. Handles are matched whatever their case, as people type them."""
+    """Plans not yet deployed with an open item `owner` owns: an unticked task, or a step
+    with one, as a filter on plans. Handles are matched whatever their case."""
     tasks = StepTask.objects.filter(step__plan=OuterRef("pk"), owner__iexact=owner, done=False)
     steps = Step.objects.filter(plan=OuterRef("pk"), owner__iexact=owner).filter(
         Exists(open_tasks())
     )
-    return Q(Exists(tasks)) | Q(Exists(steps))
+    return ~Q(status=Status.DEPLOYED) & (Q(Exists(tasks)) | Q(Exists(steps)))

@@ -5,12 +5,14 @@ from contextlib import suppress
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from plans import limits
+from plans.markdown.format import zone_of
 from plans.models import (
     ChecklistItem,
     MonitoringMetric,
@@ -283,7 +285,11 @@ class OwnedForm(MergingForm):
         self.fields["owner"].help_text = "A username here, or anyone's @handle."
 
     def clean_owner(self):
-        return self.cleaned_data["owner"].strip().removeprefix("@")
+        owner = self.cleaned_data["owner"].strip().removeprefix("@")
+        # "@PRIYA" is the account priya, written as its username is.
+        names = get_user_model().objects.filter(username__iexact=owner).values_list("username")
+        names = [name for (name,) in names[:2]] if owner else []
+        return names[0] if len(names) == 1 else owner
 
 
 class StepTaskForm(OwnedForm):
@@ -335,7 +341,8 @@ class StepForm(OwnedForm):
         due = self.fields["due_at"]
         due.widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
         # The browser's field has no zone: the time typed is in the instance's, named here.
-        due.label = f"Due ({timezone.get_current_timezone_name()})"
+        name, offset = timezone.get_current_timezone_name(), zone_of(timezone.now())
+        due.label = f"Due ({name})" if name == offset else f"Due ({name}, {offset})"
         due.help_text = "Blank: due at the step's Timeline target, counted from the plan's start."
 
     def clean_due_at(self):

@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from plans import dues, forms, limits
+from plans.markdown.format import moment
 from plans.models import (
     ChangeKind,
     ChecklistItem,
@@ -156,6 +157,8 @@ def _shown(value) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, datetime.datetime):
+        return moment(value)
     text = str(value)
     # A long text's every edit would otherwise keep two whole copies of it in the history.
     most = limits.HISTORY_VALUE_CHARS
@@ -252,7 +255,10 @@ def _mark(rows, done: bool, user, now) -> bool:
 
 
 def _ticked(change: Change, done: bool, place: str, text: str) -> None:
-    change.record(ChangeKind.TICKED if done else ChangeKind.UNTICKED, place, after=text)
+    if done:
+        change.record(ChangeKind.TICKED, place, after=text)
+    else:
+        change.record(ChangeKind.UNTICKED, place, before=text)
 
 
 def set_item_done(plan_id: int, kind: str, item_id: int, *, done: bool, user) -> bool:
@@ -323,13 +329,23 @@ def _set_task_done(change: Change, task_id: int, done: bool) -> TaskTick:
     elif before == PhaseStatus.DONE:
         updates.append(f"{label} reopened")
     if tick.phase is not None:
+        phase = f"Timeline: {tick.phase.phase}"
+        change.record(
+            ChangeKind.EDITED, phase, field="Status", before=before.label, after=after.label
+        )
         tick.phase.status = after
         if after == PhaseStatus.DONE:
             tick.phase.actual_time = elapsed_since_start(plan_id, now)
+            change.record(
+                ChangeKind.EDITED, phase, field="Actual time", after=tick.phase.actual_time
+            )
             updates.append(
                 f"Timeline: {tick.phase.phase} done, actual time {tick.phase.actual_time}"
             )
         elif before == PhaseStatus.DONE:
+            change.record(
+                ChangeKind.EDITED, phase, field="Actual time", before=tick.phase.actual_time
+            )
             tick.phase.actual_time = ""
         tick.phase.save(update_fields=["status", "actual_time"])
     tick.log = _log(plan_id, updates, user, now)
@@ -398,12 +414,15 @@ def _place(kind: RowKind, row: models.Model) -> str:
 def _text(row: models.Model) -> str:
     for name in ("text", "title"):
         if hasattr(row, name):
-            return getattr(row, name)
+            owner = getattr(row, "owner", "")
+            return f"{getattr(row, name)} (@{owner})" if owner else getattr(row, name)
     return str(row)
 
 
 def _value(row: models.Model, name: str, value) -> str:
-    """A field's value as its page shows it: a choice by its label."""
+    """A field's value as its page shows it: a choice by its label, an owner with its @."""
+    if name == "owner":
+        return f"@{value}" if value else ""
     try:
         # A form's own field (a step's files) may be a reverse relation, which has none.
         choices = dict(getattr(row._meta.get_field(name), "flatchoices", ()))
@@ -454,7 +473,7 @@ def edit_row(
         row = rows.select_for_update(of=("self",)).get()
         if kind is not None:
             # Named as it was: binding the form puts the new values on the row.
-            place = f"{_place(kind, row)}: {_text(row)}"
+            place = str(row) if kind.model is Step else f"{_place(kind, row)}: {_text(row)}"
         form = form_class(data, instance=row)
         if form.is_valid():
             changed = form.changed_fields

@@ -162,7 +162,7 @@ if (live) {
     if (!(await redraw())) return;
     version = String(data.version);
     etag = response.headers.get("ETag") || etag;
-    if (data.news.length) say(data.news.join(". ") + ".");
+    if (data.news.length) say(data.news.join("\n"));
   };
 
   const poll = async () => {
@@ -207,7 +207,17 @@ if (live) {
       if (inside.includes(old)) continue;
       if (!inside.every((held) => part.querySelector(`#${CSS.escape(held.id)}`))) continue;
       const drawn = document.importNode(part, true);
-      for (const held of inside) drawn.querySelector(`#${CSS.escape(held.id)}`).replaceWith(held);
+      for (const held of inside) {
+        const slot = drawn.querySelector(`#${CSS.escape(held.id)}`);
+        // Inside what is kept (a step with its edit form open), its lists and progress
+        // are still drawn afresh, unless the user is working in them too.
+        for (const fresh of slot.querySelectorAll(".checklist[id], .step-progress[id]")) {
+          const stale = held.querySelector(`#${CSS.escape(fresh.id)}`);
+          const busy = stale && (stale.contains(active) || working.some((w) => stale.contains(w)));
+          if (stale && !busy) stale.replaceWith(fresh);
+        }
+        slot.replaceWith(held);
+      }
       old.replaceWith(drawn);
       htmx.process(drawn);
     }

@@ -56,9 +56,10 @@ def test_a_tick_and_an_untick_say_which_box_and_where(alice):
     assert alice.post(url, {"done": "false"}, headers=HTMX).status_code == 200
 
     ticks = entries(plan, ChangeKind.TICKED) + entries(plan, ChangeKind.UNTICKED)
-    assert [(e.kind, e.place, e.after) for e in ticks] == [
-        (ChangeKind.TICKED, "Prerequisites", item.text),
-        (ChangeKind.UNTICKED, "Prerequisites", item.text),
+    # An untick's text is what went: shown struck through, as a "before".
+    assert [(e.kind, e.place, e.before, e.after) for e in ticks] == [
+        (ChangeKind.TICKED, "Prerequisites", "", item.text),
+        (ChangeKind.UNTICKED, "Prerequisites", item.text, ""),
     ]
 
 
@@ -72,10 +73,15 @@ def test_a_task_tick_names_its_step(alice):
     )
 
     assert response.status_code == 200
-    assert (latest(plan).kind, latest(plan).place, latest(plan).after) == (
-        ChangeKind.TICKED,
-        str(step),
-        task.text,
+    tick, phase = entries(plan)[-2:]
+    assert (tick.kind, tick.place, tick.after) == (ChangeKind.TICKED, str(step), task.text)
+    # The first tick started the step's timeline phase: that is a change too.
+    assert (phase.kind, phase.place, phase.field, phase.before, phase.after) == (
+        ChangeKind.EDITED,
+        "Timeline: Mitigation",
+        "Status",
+        "Not Started",
+        "In Progress",
     )
 
 
@@ -314,3 +320,45 @@ def test_a_long_value_is_kept_in_the_history_cut_short(alice):
     assert entry.after == "x" * 2000 + "… (3000 more characters)"
     plan.refresh_from_db()
     assert plan.overview == "x" * 5000
+
+
+def test_an_admin_save_that_changes_nothing_records_nothing(admin_client):
+    # A text area sends its lines back with "\r\n", which the admin counts as a change.
+    plan = template_plan()
+    step = plan.steps.get(position=1)
+    Step = type(step)
+    Step.objects.filter(pk=step.pk).update(code="line one\nline two")
+    before = len(entries(plan))
+
+    response = admin_client.post(
+        f"/admin/plans/step/{step.pk}/change/",
+        {
+            "title": step.title,
+            "timeline": step.timeline,
+            "owner": "",
+            "due_at_0": "",
+            "due_at_1": "",
+            "code_language": step.code_language,
+            "code": "line one\r\nline two",
+            "test_commands_language": step.test_commands_language,
+            "test_commands": step.test_commands.replace("\n", "\r\n"),
+            "tasks-TOTAL_FORMS": "0",
+            "tasks-INITIAL_FORMS": "0",
+            "files-TOTAL_FORMS": "0",
+            "files-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert len(entries(plan)) == before
+
+
+def test_a_due_time_in_the_history_says_its_zone(alice):
+    plan = template_plan()
+    step = plan.steps.get(position=0)
+    url = f"/plans/{plan.pk}/rows/steps/{step.pk}/edit/"
+    data = {**form_data(alice, url), "due_at": "2026-11-29T14:00"}
+
+    assert alice.post(url, data, headers=HTMX).status_code == 200
+
+    assert (latest(plan).field, latest(plan).after) == ("Due (UTC)", "2026-11-29 14:00 UTC")

@@ -101,3 +101,12 @@ def test_the_dashboard_shows_plans_with_my_open_items_or_overdue_ones(alice):
 
 def test_every_page_links_my_work(alice):
     assert 'href="/my-work/"' in alice.get("/").content.decode()
+
+
+def test_a_deployed_plans_items_are_done_work(alice):
+    plan = started(0, fix_name="Shipped", issue_id="D-1")
+    own(plan, 1, 0)
+    Plan.objects.filter(pk=plan.pk).update(status="deployed")
+
+    assert "Nothing open is yours" in alice.get("/my-work/").content.decode()
+    assert "Shipped" not in alice.get("/", {"show": "mine"}).content.decode()

@@ -124,7 +124,7 @@ def test_an_engineer_sets_a_tasks_owner_with_or_without_the_at(alice):
     page = alice.get(f"/plans/{plan.pk}/").content.decode()
     assert '<span class="owner">@sam</span>' in page
     entry = HistoryEntry.objects.filter(plan=plan, kind=ChangeKind.EDITED).get()
-    assert (entry.field, entry.before, entry.after) == ("Owner", "", "sam")
+    assert (entry.field, entry.before, entry.after) == ("Owner", "", "@sam")
 
 
 def test_an_owner_with_a_space_is_refused_and_nothing_saved(alice):
@@ -188,3 +188,15 @@ def test_a_reviewer_that_ends_like_an_owner_fills_its_task_and_comes_back(alice)
 
     assert again.reviewer == "Priya (@priya)"
     assert not again.steps.filter(tasks__owner="priya").exists()
+
+
+def test_an_owner_typed_in_another_case_is_the_accounts_username(alice):
+    plan = template_plan()
+    task = plan.steps.get(position=0).tasks.get(position=0)
+    url = f"/plans/{plan.pk}/rows/tasks/{task.pk}/edit/"
+
+    response = alice.post(url, {**form_data(alice, url), "owner": "@ALICE"}, headers=HTMX)
+
+    assert response.status_code == 200
+    task.refresh_from_db()
+    assert task.owner == "alice"

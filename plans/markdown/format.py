@@ -11,12 +11,15 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def moment(value) -> str:
-    """A moment written with its zone, as the importer reads it back: in `TIME_ZONE`,
-    followed by "UTC" or the zone's offset from it ("+05:30")."""
-    local = timezone.localtime(value)
-    offset = local.strftime("%z")
-    zone = "UTC" if offset in ("+0000", "") else f"{offset[:3]}:{offset[3:]}"
-    return f"{local.strftime(TIME_FORMAT)} {zone}"
+    """A moment as FixTracker writes and shows every one, and the importer reads back: in
+    `TIME_ZONE`, with the zone's offset from UTC ("2026-11-29 19:30 UTC+05:30"). An offset
+    is never ambiguous, where "IST" is India's, Israel's or Ireland's."""
+    return f"{timezone.localtime(value).strftime(TIME_FORMAT)} {zone_of(value)}"
+
+
+def zone_of(value) -> str:
+    offset = timezone.localtime(value).strftime("%z")
+    return "UTC" if offset in ("+0000", "") else f"UTC{offset[:3]}:{offset[3:]}"
 
 
 # What a blank field is written as, so a half-filled plan is still a template document.

@@ -4,12 +4,11 @@ import re
 
 from django import template
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.utils import dateformat, timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from plans import limits
-from plans.markdown.format import PLACEHOLDER, VARIABLE_RE, fill_variables
+from plans.markdown.format import PLACEHOLDER, VARIABLE_RE, fill_variables, moment
 from plans.markdown.render import render_markdown
 
 register = template.Library()
@@ -107,5 +106,4 @@ def when(value) -> str:
     never a bare time."""
     if not value:
         return ""
-    shown = dateformat.format(timezone.localtime(value), "Y-m-d H:i T")
-    return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), moment(value))

@@ -31,7 +31,7 @@ VERBS = {
     ChangeKind.MOVED: "moved “{field}”",
     ChangeKind.DELETED: "deleted “{before}”",
     ChangeKind.TICKED: "ticked “{after}”",
-    ChangeKind.UNTICKED: "unticked “{after}”",
+    ChangeKind.UNTICKED: "unticked “{before}”",
     ChangeKind.STATUS: "moved the plan to {after}",
     ChangeKind.LOGGED: "logged “{after}”",
     ChangeKind.SHARE_CREATED: "made a share link",

@@ -1,5 +1,5 @@
-"""My work: the open tasks and steps the logged-in user owns, across plans, soonest due
-first. Two queries whatever they number, each capped."""
+"""My work: the open tasks and steps the logged-in user owns, across plans not yet
+deployed, soonest due first. Two queries whatever they number, each capped."""
 
 import datetime
 
@@ -25,12 +25,14 @@ def my_work(request):
     me = request.user.get_username()
     tasks = list(
         StepTask.objects.filter(owner__iexact=me, done=False)
+        .exclude(step__plan__status=Status.DEPLOYED)
         .select_related("step__plan")
         .annotate(due_time=Coalesce("step__due_at", "step__derived_due_at"))
         .order_by(*SOONEST)[: SHOWN + 1]
     )
     steps = list(
         Step.objects.filter(owner__iexact=me)
+        .exclude(plan__status=Status.DEPLOYED)
         .filter(Exists(open_tasks()))
         .select_related("plan")
         .annotate(due_time=Coalesce("due_at", "derived_due_at"))

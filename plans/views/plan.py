@@ -145,11 +145,15 @@ def plan_context(plan: Plan, editor: bool, *, open_add=None, log_page=1, **extra
         name: row_list(ROW_KINDS[name], rows, plan, open_add) for name, rows in checklists.items()
     }
     plan.overdue = any(step.overdue for step in steps)
+    phases = list(plan.phases.all())
+    for step in steps:
+        # The phase a derived due time comes from, named beside it (`plans.dues`).
+        step.due_phase = next((p for p in phases if p.position == step.position), None)
     for name, rows in [
         ("steps", steps),
         ("metrics", list(plan.metrics.all())),
         ("stakeholders", list(plan.stakeholder_updates.all())),
-        ("phases", list(plan.phases.all())),
+        ("phases", phases),
     ]:
         lists[name] = row_list(ROW_KINDS[name], rows, plan, open_add)
     back, forward = neighbours(plan.status)

@@ -80,3 +80,31 @@ def test_a_page_whose_session_ended_says_so_instead_of_updating(browser, live_se
 
     expect(page.locator("#live-news")).to_contain_text("Your session has ended", timeout=5000)
     expect(page.locator("#progress-log")).not_to_contain_text("Paged the DBA")
+
+
+def test_a_step_being_edited_still_shows_its_tasks_ticked_by_a_teammate(
+    browser, live_server, editor, teammate
+):
+    from tests.factories import template_plan
+
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-9")
+    step = plan.steps.get(position=0)
+    task = step.tasks.get(position=0)
+    erin = browser.new_context().new_page()
+    priya = browser.new_context().new_page()
+    log_in(erin, live_server)
+    log_in(priya, live_server, "priya", "incident-43")
+    erin.goto(f"{live_server.url}/plans/{plan.pk}/")
+    priya.goto(f"{live_server.url}/plans/{plan.pk}/")
+    article = priya.locator(f"#steps-{step.pk}")
+    article.get_by_role("link", name="Edit").first.click()
+    settled(priya)
+    title = article.locator("input[name=title]")
+    title.fill("Mitigate now")
+
+    erin.get_by_role("checkbox", name=task.text).check()
+
+    expect(article.get_by_role("checkbox", name=task.text)).to_be_checked(timeout=5000)
+    expect(priya.locator(f"#step-progress-{step.pk}")).to_contain_text("1/3 tasks")
+    expect(title).to_have_value("Mitigate now")
+    expect(title).to_be_focused()
