@@ -6,7 +6,6 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from plans import dues
-from plans.dues import with_overdue
 from plans.markdown.store import PLAN_ROWS
 from plans.models import (
     MonitoringMetric,
@@ -22,7 +21,7 @@ def dashboard_plans(
     """Plans newest first, filtered, with what a row of the list shows. `show` is "mine"
     (plans with an open task or step `owner` owns) or "overdue"."""
     now = timezone.now()
-    plans = with_overdue(Plan.objects.order_by("-created", "-id"), now)
+    plans = Plan.objects.order_by("-created", "-id")
     if show == "mine":
         plans = plans.filter(dues.owned_open(owner))
     elif show == "overdue":

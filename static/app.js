@@ -199,7 +199,7 @@ if (live) {
       .filter((form) => form.matches(".edit-form, .add-form") || changed(form) || form.contains(active))
       .map((form) => (form.id ? form : form.parentElement.closest("[id]")))
       .filter(Boolean);
-    const parts = fresh.querySelectorAll("main > section[id], #plan-status, #plan-progress, #share-links-count");
+    const parts = fresh.querySelectorAll("main > section[id], #plan-status, #plan-progress, #plan-overdue, #share-links-count");
     for (const part of parts) {
       const old = document.getElementById(part.id);
       if (!old) continue;

@@ -105,10 +105,11 @@ def test_query_count_does_not_grow_with_plans(alice, count, django_assert_num_qu
         template_plan(issue_id=f"OPS-{i}")
 
     # session, user, the user's and their groups' permissions (behind "New plan"), count,
-    # page: as many for 1 plan as for 50, the list fragment too.
-    with django_assert_num_queries(6):
+    # page, which of the page's plans are overdue: as many for 1 plan as for 50, the list
+    # fragment too.
+    with django_assert_num_queries(7):
         response = alice.get("/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         fragment = alice.get("/", {"q": "OPS"}, headers={"HX-Request": "true"})
     assert response.status_code == 200 and fragment.status_code == 200
     assert len(rows(response)) == min(count, 25)

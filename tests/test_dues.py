@@ -142,8 +142,8 @@ def test_overdue_steps_and_plans_are_marked_until_done(alice):
     badge = '<span class="badge overdue">Overdue</span>'
     steps = page.split('<article id="steps-')[1:]
     assert [badge in article for article in steps] == [True, False, True, True, True]
-    status = page[page.index('id="plan-status"') :]
-    assert badge in status[: status.index("</p>")]
+    overdue = page[page.index('id="plan-overdue"') :]
+    assert badge in overdue[: overdue.index("</p>")]
     row = dashboard[dashboard.index("Late fix") :]
     assert '<span class="badge overdue">Overdue</span>' in row[: row.index("</tr>")]
     on_time = dashboard[dashboard.index("On time") :]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from plans.dues import mark_overdue
 from plans.forms import DashboardFilterForm
 from plans.queries import counted_progress, dashboard_plans
 from plans.views.access import can_edit
@@ -35,6 +36,7 @@ def dashboard_context(query: QueryDict, today: datetime.date, editor: bool, owne
     query = query.copy()
     page_number = query.pop("page", [""])[-1]
     page = Paginator(dashboard_plans(**filters), PAGE_SIZE).get_page(page_number)
+    mark_overdue(page.object_list)
     for plan in page:
         plan.age_days = (today - plan.created).days
         plan.progress = counted_progress(plan)

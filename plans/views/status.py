@@ -5,7 +5,6 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from plans import operations
-from plans.dues import with_overdue
 from plans.forms import StatusForm
 from plans.limits import LimitReached
 from plans.models import Plan, Status
@@ -30,13 +29,13 @@ def status_context(plan: Plan, user, **extra) -> dict:
 def change_status(request, plan_id: int):
     form = StatusForm(request.POST)
     if not form.is_valid():
-        plan = get_object_or_404(with_overdue(Plan.objects.all()), pk=plan_id)
+        plan = get_object_or_404(Plan, pk=plan_id)
         message = " ".join(e for errors in form.errors.values() for e in errors)
         context = status_context(plan, request.user, status_message=message)
         return answer(request, plan_id, "plan-status", TEMPLATE, context, 422)
     expected, to = form.cleaned_data["expected"], form.cleaned_data["to"]
     if to == Status.DEPLOYED and unanswered(request):
-        plan = get_object_or_404(with_overdue(Plan.objects.all()), pk=plan_id)
+        plan = get_object_or_404(Plan, pk=plan_id)
         if plan.boxes_done < plan.boxes_total:
             return ask(
                 request,
@@ -53,17 +52,17 @@ def change_status(request, plan_id: int):
     except Plan.DoesNotExist:
         raise Http404("No such plan.") from None
     except LimitReached as full:
-        plan = get_object_or_404(with_overdue(Plan.objects.all()), pk=plan_id)
+        plan = get_object_or_404(Plan, pk=plan_id)
         context = status_context(plan, request.user, status_message=f"Not moved: {full}")
         return answer(request, plan_id, "plan-status", TEMPLATE, context, 422)
     except operations.StaleStatus as stale:
-        plan = get_object_or_404(with_overdue(Plan.objects.all()), pk=plan_id)
+        plan = get_object_or_404(Plan, pk=plan_id)
         message = (
             f"Someone else moved this plan to {stale.current.label} before you. "
             "Nothing was changed; check the plan and try again."
         )
         context = status_context(plan, request.user, status_message=message)
         return answer(request, plan_id, "plan-status", TEMPLATE, context, 409)
-    plan = get_object_or_404(with_overdue(Plan.objects.all()), pk=plan_id)
+    plan = get_object_or_404(Plan, pk=plan_id)
     context = status_context(plan, request.user, new_log=entries, focus=True)
     return answer(request, plan_id, "plan-status", TEMPLATE, context)
