@@ -20,6 +20,17 @@ def teammate(django_user_model):
     return user
 
 
+def both_on(browser, live_server, plan):
+    """Erin's page and Priya's, each in a browser of its own, on the plan."""
+    pages = []
+    for username, password in [("erin", "incident-42"), ("priya", "incident-43")]:
+        page = browser.new_context().new_page()
+        log_in(page, live_server, username, password)
+        page.goto(f"{live_server.url}/plans/{plan.pk}/")
+        pages.append(page)
+    return pages
+
+
 def test_a_teammates_tick_shows_while_an_edit_form_keeps_its_text(
     browser, live_server, editor, teammate
 ):
@@ -28,12 +39,7 @@ def test_a_teammates_tick_shows_while_an_edit_form_keeps_its_text(
     plan = template_plan(fix_name="Slow search", issue_id="SRCH-8")
     first, second = plan.checklist_items.filter(kind="prerequisite").order_by("position")[:2]
     task = plan.steps.get(position=0).tasks.get(position=0)
-    erin = browser.new_context().new_page()
-    priya = browser.new_context().new_page()
-    log_in(erin, live_server)
-    log_in(priya, live_server, "priya", "incident-43")
-    erin.goto(f"{live_server.url}/plans/{plan.pk}/")
-    priya.goto(f"{live_server.url}/plans/{plan.pk}/")
+    erin, priya = both_on(browser, live_server, plan)
     # Priya is half-way through editing the second prerequisite.
     row = priya.locator(f"#prerequisites-{second.pk}")
     row.get_by_role("link", name="Edit").click()
@@ -90,12 +96,7 @@ def test_a_step_being_edited_still_shows_its_tasks_ticked_by_a_teammate(
     plan = template_plan(fix_name="Slow search", issue_id="SRCH-9")
     step = plan.steps.get(position=0)
     task = step.tasks.get(position=0)
-    erin = browser.new_context().new_page()
-    priya = browser.new_context().new_page()
-    log_in(erin, live_server)
-    log_in(priya, live_server, "priya", "incident-43")
-    erin.goto(f"{live_server.url}/plans/{plan.pk}/")
-    priya.goto(f"{live_server.url}/plans/{plan.pk}/")
+    erin, priya = both_on(browser, live_server, plan)
     article = priya.locator(f"#steps-{step.pk}")
     article.get_by_role("link", name="Edit").first.click()
     settled(priya)
