@@ -211,10 +211,10 @@ if (live) {
         const slot = drawn.querySelector(`#${CSS.escape(held.id)}`);
         // Inside what is kept (a step with its edit form open), its lists and progress
         // are still drawn afresh, unless the user is working in them too.
-        for (const fresh of slot.querySelectorAll(".checklist[id], .step-progress[id]")) {
-          const stale = held.querySelector(`#${CSS.escape(fresh.id)}`);
+        for (const list of slot.querySelectorAll(".checklist[id], .step-progress[id]")) {
+          const stale = held.querySelector(`#${CSS.escape(list.id)}`);
           const busy = stale && (stale.contains(active) || working.some((w) => stale.contains(w)));
-          if (stale && !busy) stale.replaceWith(fresh);
+          if (stale && !busy) stale.replaceWith(list);
         }
         slot.replaceWith(held);
       }
