@@ -20,26 +20,36 @@ def teammate(django_user_model):
     return user
 
 
-def both_on(browser, live_server, plan):
-    """Erin's page and Priya's, each in a browser of its own, on the plan."""
-    pages = []
-    for username, password in [("erin", "incident-42"), ("priya", "incident-43")]:
-        page = browser.new_context().new_page()
-        log_in(page, live_server, username, password)
-        page.goto(f"{live_server.url}/plans/{plan.pk}/")
-        pages.append(page)
-    return pages
+@pytest.fixture
+def both_on(browser, live_server):
+    """Erin's page and Priya's on a plan, each in a browser of its own, closed when the test
+    ends: an open page keeps asking the server, which must not outlive its test."""
+    contexts = []
+
+    def open_pages(plan):
+        pages = []
+        for username, password in [("erin", "incident-42"), ("priya", "incident-43")]:
+            contexts.append(browser.new_context())
+            page = contexts[-1].new_page()
+            log_in(page, live_server, username, password)
+            page.goto(f"{live_server.url}/plans/{plan.pk}/")
+            pages.append(page)
+        return pages
+
+    yield open_pages
+    for context in contexts:
+        context.close()
 
 
 def test_a_teammates_tick_shows_while_an_edit_form_keeps_its_text(
-    browser, live_server, editor, teammate
+    both_on, live_server, editor, teammate
 ):
     from tests.factories import template_plan
 
     plan = template_plan(fix_name="Slow search", issue_id="SRCH-8")
     first, second = plan.checklist_items.filter(kind="prerequisite").order_by("position")[:2]
     task = plan.steps.get(position=0).tasks.get(position=0)
-    erin, priya = both_on(browser, live_server, plan)
+    erin, priya = both_on(plan)
     # Priya is half-way through editing the second prerequisite.
     row = priya.locator(f"#prerequisites-{second.pk}")
     row.get_by_role("link", name="Edit").click()
@@ -86,17 +96,16 @@ def test_a_page_whose_session_ended_says_so_instead_of_updating(browser, live_se
 
     expect(page.locator("#live-news")).to_contain_text("Your session has ended", timeout=5000)
     expect(page.locator("#progress-log")).not_to_contain_text("Paged the DBA")
+    context.close()
 
 
-def test_a_step_being_edited_still_shows_its_tasks_ticked_by_a_teammate(
-    browser, live_server, editor, teammate
-):
+def test_a_step_being_edited_still_shows_its_tasks_ticked_by_a_teammate(both_on, editor, teammate):
     from tests.factories import template_plan
 
     plan = template_plan(fix_name="Slow search", issue_id="SRCH-9")
     step = plan.steps.get(position=0)
     task = step.tasks.get(position=0)
-    erin, priya = both_on(browser, live_server, plan)
+    erin, priya = both_on(plan)
     article = priya.locator(f"#steps-{step.pk}")
     article.get_by_role("link", name="Edit").first.click()
     settled(priya)
