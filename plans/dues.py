@@ -44,6 +44,8 @@ def offset(target: str) -> datetime.timedelta | None:
 
 
 def plan_start(plan_id: int) -> datetime.datetime:
+    """The plan's first log entry ("Plan created"), or when it was made if it has none: the
+    moment targets and actual times count from."""
     first = (
         ProgressLogEntry.objects.filter(plan_id=plan_id)
         .order_by("logged_at")

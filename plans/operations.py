@@ -372,15 +372,7 @@ def elapsed_since_start(plan_id: int, now: datetime.datetime) -> str:
 
     Relative, like the template's target times, so the two columns compare at a glance.
     """
-    first = (
-        ProgressLogEntry.objects.filter(plan_id=plan_id)
-        .order_by("logged_at")
-        .values_list("logged_at", flat=True)
-        .first()
-    )
-    if first is None:
-        first = Plan.objects.values_list("created_at", flat=True).get(pk=plan_id)
-    return format_elapsed(now - first)
+    return format_elapsed(now - dues.plan_start(plan_id))
 
 
 def format_elapsed(delta: datetime.timedelta) -> str:
