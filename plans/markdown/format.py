@@ -234,14 +234,15 @@ def _space_both_ends(text: str) -> bool:
 
 
 LOG_AUTHOR_RE = re.compile(r"^(?P<update>.*?)\s+\(@(?P<author>[^()]+)\)$")
+# An owner's handle as the Markdown writes it after its "@": one word, no parenthesis, at
+# most an owner field's length (`plans.models.OWNER_HANDLE`).
+HANDLE = r"[^\s()@][^\s()]{0,149}"
 # A step's task ends with its owner the same way: "- [ ] Roll back (@priya)".
-TASK_OWNER_RE = re.compile(r"^(?P<text>.*?)\s+\(@(?P<owner>[^\s()@][^\s()]{0,149})\)$")
+TASK_OWNER_RE = re.compile(rf"^(?P<text>.*?)\s+\(@(?P<owner>{HANDLE})\)$")
 # A task's own text that ends as an owner would ("Ask (@sam)") is written with one more
 # backslash before that "(" than it has; the importer reads no owner there and takes one
 # backslash off, so the text comes back as it was and nobody is made its owner.
-OWNER_LOOKALIKE_RE = re.compile(
-    r"^(?P<text>.*?\s)(?P<slashes>\\*)\((?P<handle>@[^\s()@][^\s()]{0,149}\))$"
-)
+OWNER_LOOKALIKE_RE = re.compile(rf"^(?P<text>.*?\s)(?P<slashes>\\*)\((?P<handle>@{HANDLE}\))$")
 
 
 def escape_task_text(text: str) -> str:
@@ -257,7 +258,7 @@ def unescape_task_text(text: str) -> str:
 
 
 # A step's owner is a label line of its own: "**Owner:** @priya".
-OWNER_VALUE_RE = re.compile(r"^@?(?P<owner>[^\s()@][^\s()]{0,149})$")
+OWNER_VALUE_RE = re.compile(rf"^@?(?P<owner>{HANDLE})$")
 
 
 VARIABLE_RE = re.compile(r"\{\{(?P<name>[A-Z0-9_]+)\}\}")
