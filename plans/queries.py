@@ -8,6 +8,9 @@ from django.utils import timezone
 from plans import dues
 from plans.markdown.store import PLAN_ROWS
 from plans.models import (
+    SHARE_LINK_PLACE,
+    ChangeKind,
+    HistoryEntry,
     MonitoringMetric,
     Plan,
     ProgressLogEntry,
@@ -166,3 +169,16 @@ def recent_log(plan_id: int, page: int = 1) -> LogPage:
     offset = (number - 1) * LOG_PAGE
     newest_first = entries.order_by("-logged_at", "-id")[offset : offset + LOG_PAGE]
     return LogPage(list(newest_first), number, pages, total)
+
+
+# Share links are for editors (the plan page shows readers none): so are their history
+# entries, and the admin's changes to a link, which name its label.
+EDITORS_ONLY = Q(kind__in=[ChangeKind.SHARE_CREATED, ChangeKind.SHARE_REVOKED]) | Q(
+    place__startswith=SHARE_LINK_PLACE
+)
+
+
+def history_shown(plan_id: int, *, editor: bool) -> QuerySet[HistoryEntry]:
+    """The plan's history as a user may see it: the History page and the live news."""
+    entries = HistoryEntry.objects.filter(plan_id=plan_id)
+    return entries if editor else entries.exclude(EDITORS_ONLY)

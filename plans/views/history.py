@@ -6,20 +6,14 @@ For engineers only (a login); the stakeholder page never links here and shows no
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from plans.models import SHARE_LINK_PLACE, ChangeKind, HistoryEntry, Plan
+from plans.models import ChangeKind, Plan
+from plans.queries import history_shown
 from plans.views.access import can_edit
 
 PER_PAGE = 50
-
-# Share links are for editors (the plan page shows readers none): their entries, and the
-# admin's changes to a link, which name its label, are too.
-EDITORS_ONLY = Q(kind__in=[ChangeKind.SHARE_CREATED, ChangeKind.SHARE_REVOKED]) | Q(
-    place__startswith=SHARE_LINK_PLACE
-)
 
 
 class HistoryFilter(forms.Form):
@@ -33,9 +27,7 @@ class HistoryFilter(forms.Form):
 def plan_history(request, plan_id: int):
     plan = get_object_or_404(Plan.objects.only("pk", "fix_name", "issue_id"), pk=plan_id)
     form = HistoryFilter(request.GET)
-    entries = HistoryEntry.objects.filter(plan_id=plan_id)
-    if not can_edit(request.user):
-        entries = entries.exclude(EDITORS_ONLY)
+    entries = history_shown(plan_id, editor=can_edit(request.user))
     status = 200
     if not form.is_valid():
         status = 400

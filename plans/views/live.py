@@ -15,8 +15,8 @@ from django.utils.http import parse_etags, quote_etag
 from django.views.decorators.http import require_GET
 
 from plans.models import ChangeKind, HistoryEntry, Plan
+from plans.queries import history_shown
 from plans.views.access import can_edit
-from plans.views.history import EDITORS_ONLY
 from plans.views.ids import parse_id
 
 # The most changes one answer names; a page behind by more says how many others there were.
@@ -65,10 +65,9 @@ def plan_live(request, plan_id: int):
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         return _private(HttpResponseNotModified(), etag)
     since = parse_id(request.GET.get("since", "")) or 0
-    changes = HistoryEntry.objects.filter(plan_id=plan_id, version__gt=since).order_by("-id")
+    changes = history_shown(plan_id, editor=can_edit(request.user))
+    changes = changes.filter(version__gt=since).order_by("-id")
     others = changes.exclude(user=request.user) if request.user.pk else changes
-    if not can_edit(request.user):
-        others = others.exclude(EDITORS_ONLY)
     named = list(others[: NEWS_NAMED + 1])
     news = [in_words(entry) for entry in named[:NEWS_NAMED]]
     if len(named) > NEWS_NAMED:
