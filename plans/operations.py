@@ -441,7 +441,7 @@ def add_row(plan_id: int, kind: RowKind, form: forms.MergingForm, *, user=None) 
             limits.check_room(limits.TASKS, kind.rows_for(plan_id).count())
         form.save()
         change.record(ChangeKind.ADDED, _place(kind, row), after=_text(row))
-        change.timeline_moved = kind.model in (Step, TimelinePhase)
+        change.timeline_moved = kind.on_timeline
     return row
 
 
@@ -502,7 +502,7 @@ def move_row(plan_id: int, kind: RowKind, row: models.Model, *, up: bool, user=N
         siblings.filter(pk=row.pk).update(position=SHIFT + mine)
         siblings.filter(pk=neighbour.pk).update(position=mine)
         siblings.filter(pk=row.pk).update(position=theirs)
-        change.timeline_moved = kind.model in (Step, TimelinePhase)
+        change.timeline_moved = kind.on_timeline
         change.record(
             ChangeKind.MOVED,
             _place(kind, row),
@@ -520,7 +520,7 @@ def delete_row(plan_id: int, kind: RowKind, row: models.Model, *, user=None) -> 
         if position is None:
             return
         change.record(ChangeKind.DELETED, _place(kind, row), before=_text(row))
-        change.timeline_moved = kind.model in (Step, TimelinePhase)
+        change.timeline_moved = kind.on_timeline
         row.delete()
         # Two passes: a single "position - 1" can meet a row not yet moved, mid-statement.
         siblings.filter(position__gt=position).update(position=F("position") + SHIFT)

@@ -78,6 +78,12 @@ class RowKind:
         return self.form._meta.fields
 
     @property
+    def on_timeline(self) -> bool:
+        """Whether adding, moving or deleting a row moves the steps' due times: a step's
+        position picks its timeline phase, whose target gives its due time."""
+        return self.model in (Step, TimelinePhase)
+
+    @property
     def in_step(self) -> bool:
         return self.model is StepTask
 

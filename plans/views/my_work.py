@@ -57,7 +57,8 @@ def my_work(request):
 def _item(due, plan, now, kind: str, text: str, anchor: str, step=None) -> dict:
     return {
         "due": due,
-        "overdue": due is not None and due < now and plan.status != Status.DEPLOYED,
+        # Deployed plans are left out above: what is past its due time here is overdue.
+        "overdue": due is not None and due < now,
         "plan": plan,
         "variables": variables_of(plan),
         "kind": kind,

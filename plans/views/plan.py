@@ -137,18 +137,17 @@ def plan_context(plan: Plan, editor: bool, *, open_add=None, log_page=1, **extra
         checklists[CHECKLIST_KIND_NAMES[item.kind]].append(item)
     overall = prefetched_progress(plan)  # gives each step its progress too
     steps = list(plan.steps.all())
+    phases = list(plan.phases.all())
     now = timezone.now()
     for step in steps:
         step.task_list = task_list(step, open_add)
         step.overdue = is_overdue(step, plan, now)
+        # The phase a derived due time comes from, named beside it (`plans.dues`).
+        step.due_phase = next((p for p in phases if p.position == step.position), None)
+    plan.overdue = any(step.overdue for step in steps)
     lists = {
         name: row_list(ROW_KINDS[name], rows, plan, open_add) for name, rows in checklists.items()
     }
-    plan.overdue = any(step.overdue for step in steps)
-    phases = list(plan.phases.all())
-    for step in steps:
-        # The phase a derived due time comes from, named beside it (`plans.dues`).
-        step.due_phase = next((p for p in phases if p.position == step.position), None)
     for name, rows in [
         ("steps", steps),
         ("metrics", list(plan.metrics.all())),
