@@ -1,11 +1,16 @@
 """gunicorn as production runs it: the container and `make serve` both use this file."""
 
 import os
+import signal
 
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-# A request that takes longer than this is stuck, not slow: the worker is replaced.
+# Threads, because an engineer's open plan page holds a stream for minutes (plans/watch.py):
+# a stream waits in a thread, without a database connection. Django keeps the threads
+# beyond FIXTRACKER_LIVE_STREAMS (16 by default) for every other request.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "128"))
+# A worker that stops answering its master for this long is stuck: it is replaced.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
@@ -19,3 +24,17 @@ preload_app = True
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """A worker told to stop (a deploy, a restart) ends its open plan pages' streams first:
+    otherwise it would wait graceful_timeout for them, which never end by themselves."""
+    from plans.watch import watcher
+
+    graceful = signal.getsignal(signal.SIGTERM)
+
+    def stop(signum, frame):
+        watcher.stop()
+        graceful(signum, frame)
+
+    signal.signal(signal.SIGTERM, stop)

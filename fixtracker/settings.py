@@ -128,9 +128,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     # A stopped database must turn into a 503 within seconds, not a hung worker.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3)
-    )
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
+    # gunicorn serves each process's requests and live streams from many threads
+    # (gunicorn.conf.py); a connection of its own per thread would soon pass PostgreSQL's
+    # limit. The threads share a small pool instead; with the health checks on, Django has
+    # each connection checked before it is lent, so one broken by a database restart is
+    # replaced, not handed to a request.
+    if env_bool("DATABASE_POOL", True):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        options["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_SIZE", 8),
+            "timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3),
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -171,8 +182,18 @@ USE_TZ = True
 
 # How often an open stakeholder page asks whether the plan changed (a 304 when it did not).
 FIXTRACKER_POLL_SECONDS = int(os.environ.get("FIXTRACKER_POLL_SECONDS", "15"))
-# How often an engineer's open plan page asks whether a teammate changed it.
-FIXTRACKER_LIVE_SECONDS = int(os.environ.get("FIXTRACKER_LIVE_SECONDS", "4"))
+# An engineer's open plan page holds a stream on which it is told when the plan moves
+# (plans/watch.py); each process reads the watched plans' versions once per check. A stream
+# holds one server thread, so a process keeps some threads for everything else: it serves
+# at most FIXTRACKER_LIVE_STREAMS streams and a page beyond them asks every
+# FIXTRACKER_LIVE_SECONDS instead, as it does when the stream cannot be opened at all.
+FIXTRACKER_LIVE_SECONDS = env_int("FIXTRACKER_LIVE_SECONDS", 4)
+FIXTRACKER_LIVE_CHECK_SECONDS = float(os.environ.get("FIXTRACKER_LIVE_CHECK_SECONDS") or 1)
+FIXTRACKER_LIVE_STREAMS = env_int(
+    "FIXTRACKER_LIVE_STREAMS", max(0, env_int("GUNICORN_THREADS", 128) - 16)
+)
+FIXTRACKER_LIVE_HEARTBEAT_SECONDS = env_int("FIXTRACKER_LIVE_HEARTBEAT_SECONDS", 20)
+FIXTRACKER_LIVE_STREAM_SECONDS = env_int("FIXTRACKER_LIVE_STREAM_SECONDS", 300)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -54,6 +54,7 @@ urlpatterns = [
     path("plans/<id:plan_id>/", plan.plan_detail, name="plan"),
     path("plans/<id:plan_id>/history/", history.plan_history, name="plan_history"),
     path("plans/<id:plan_id>/live/", live.plan_live, name="plan_live"),
+    path("plans/<id:plan_id>/events/", live.plan_events, name="plan_events"),
     path("plans/<id:plan_id>/status/", status.change_status, name="plan_status"),
     path("plans/<id:plan_id>/log/", log.add_log_entry, name="plan_log"),
     path("plans/<id:plan_id>/sections/<str:name>/", sections.section_show, name="section"),

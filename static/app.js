@@ -122,23 +122,36 @@ document.addEventListener("click", (event) => {
   }
 });
 
-// An engineer's plan page keeps itself current. Every few seconds it asks whether the plan
-// moved past the version it shows (a 304 when not). When a teammate changed it, the page
-// fetches itself again and redraws its parts, except what the user is working in: an open
-// edit or add form, a form with typed text or the focus stays as it is, in its place in the
-// redrawn part. It says who did what. A hidden tab does not ask; it asks when shown again.
+// An engineer's plan page keeps itself current. It holds a stream on which the server says
+// when the plan moves past the version the page shows (server-sent events); a page that
+// cannot hold one asks every few seconds instead (a 304 when nothing moved). When a
+// teammate changed the plan, the page fetches itself again and redraws its parts, except
+// what the user is working in: an open edit or add form, a form with typed text or the
+// focus stays as it is, in its place in the redrawn part. It says who did what. A hidden
+// tab neither holds a stream nor asks; it catches up when shown again.
 const live = document.getElementById("live");
 if (live) {
   let version = live.dataset.version;
   let etag = live.dataset.etag;
+  // The newest version the stream told of; the page may still be catching up to it.
+  let announced = Number(version);
   let stopped = false;
+  const seconds = Number(live.dataset.seconds) * 1000;
   const news = document.getElementById("live-news");
   let quiet = null;
+  let source = null;
+  let polling = false;
 
   const say = (text, keep = false) => {
     news.textContent = text;
     clearTimeout(quiet);
     if (!keep) quiet = setTimeout(() => { news.textContent = ""; }, 12000);
+  };
+
+  const stop = (text) => {
+    stopped = true;
+    source?.close();
+    say(text, true);
   };
 
   const check = async () => {
@@ -148,13 +161,11 @@ if (live) {
       redirect: "manual",
     });
     if (response.type === "opaqueredirect" || response.status === 403) {
-      stopped = true;
-      say("Your session has ended: reload the page and log in to see teammates' changes.", true);
+      stop("Your session has ended: reload the page and log in to see teammates' changes.");
       return;
     }
     if (response.status === 404) {
-      stopped = true;
-      say("This plan was deleted by someone else.", true);
+      stop("This plan was deleted by someone else.");
       return;
     }
     if (response.status !== 200) return;  // 304: nothing new; anything else: ask again later
@@ -165,19 +176,73 @@ if (live) {
     if (data.news.length) say(data.news.join("\n"));
   };
 
-  const poll = async () => {
-    if (!document.hidden && !stopped) {
-      try {
-        await check();
-      } catch (error) {
-        // Offline for a moment, or the server restarting: ask again next time.
-      }
+  // One check at a time; the stream telling of more meanwhile makes one more after it.
+  let checking = false;
+  let again = false;
+  const catchUp = async () => {
+    if (checking) {
+      again = true;
+      return;
     }
-    if (!stopped) setTimeout(poll, Number(live.dataset.seconds) * 1000);
+    checking = true;
+    try {
+      do {
+        again = false;
+        await check();
+      } while (again && !stopped);
+    } catch (error) {
+      // Offline for a moment, or the server restarting: caught up on below or next time.
+    } finally {
+      checking = false;
+    }
+    if (!stopped && Number(version) < announced) setTimeout(catchUp, seconds);
   };
-  setTimeout(poll, Number(live.dataset.seconds) * 1000);
+
+  // Asks only while the page holds no stream.
+  const poll = async () => {
+    if (!document.hidden && !stopped && !source) await catchUp();
+    if (!stopped) setTimeout(poll, seconds);
+  };
+  const startPolling = () => {
+    if (polling || stopped) return;
+    polling = true;
+    catchUp();
+    setTimeout(poll, seconds);
+  };
+
+  const listen = () => {
+    if (!window.EventSource) {
+      startPolling();
+      return;
+    }
+    source = new EventSource(`${live.dataset.events}?since=${version}`);
+    source.onmessage = (event) => {
+      announced = Math.max(announced, Number(event.data));
+      if (announced > Number(version)) catchUp();
+    };
+    source.onerror = () => {
+      // A dropped stream the browser opens again by itself. One refused (the session
+      // ended, the plan deleted, a server at its limit of streams) stays closed: the page
+      // asks instead, and the first answer says which it was; the stream is tried again
+      // a minute later, when the server may have room.
+      if (source?.readyState !== EventSource.CLOSED) return;
+      source = null;
+      startPolling();
+      setTimeout(() => {
+        if (!stopped && !source && !document.hidden) listen();
+      }, 60000);
+    };
+  };
+  listen();
   document.addEventListener("visibilitychange", () => {
-    if (!document.hidden && !stopped) check().catch(() => {});
+    if (stopped) return;
+    if (document.hidden) {
+      source?.close();
+      source = null;
+      return;
+    }
+    catchUp();
+    if (!polling && !source) listen();
   });
 
   // The page drawn again; true when it was. A part holding what the user is working in

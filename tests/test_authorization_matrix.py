@@ -45,6 +45,7 @@ MATRIX = {
     "plan_spec": (lambda o: {"plan_id": o["plan"].pk}, {"GET": (LOGIN, 200, 200, LOGIN)}),
     "plan_history": (lambda o: {"plan_id": o["plan"].pk}, {"GET": (LOGIN, 200, 200, LOGIN)}),
     "plan_live": (lambda o: {"plan_id": o["plan"].pk}, {"GET": (LOGIN, 200, 200, LOGIN)}),
+    "plan_events": (lambda o: {"plan_id": o["plan"].pk}, {"GET": (LOGIN, 200, 200, LOGIN)}),
     "plan_spec_download": (
         lambda o: {"plan_id": o["plan"].pk},
         {"GET": (LOGIN, 200, 200, LOGIN)},

@@ -102,6 +102,7 @@ READS = {
     "plan_spec": lambda c, o: [],
     "plan_history": lambda c, o: [HistoryFilter, "page"],
     "plan_live": lambda c, o: ["since"],
+    "plan_events": lambda c, o: ["since"],
     "plan_spec_download": lambda c, o: [],
     "plan_status": lambda c, o: [forms.StatusForm],
     "plan_log": lambda c, o: [forms.LogEntryForm],
@@ -123,8 +124,9 @@ READS = {
     "row_ticks": lambda c, o: ["shown", "ticked", "step"],
 }
 QUERY = ["edit", "log", "log_page", "q", "status", "priority", "page", "next"]
-# Read by the stakeholder page (a conditional GET), the request log and the login throttle.
-HEADERS = ["If-None-Match", "If-Modified-Since", "X-Request-ID", "X-Forwarded-For"]
+# Read by the stakeholder page (a conditional GET), the request log, the login throttle and
+# a live stream opened again.
+HEADERS = ["If-None-Match", "If-Modified-Since", "X-Request-ID", "X-Forwarded-For", "Last-Event-ID"]
 ENDPOINTS = [(name, method) for name in sorted(MATRIX) for method in MATRIX[name][1]]
 # Per endpoint: about 400 requests in all, a few seconds. A longer hunt for new failures:
 # FIXTRACKER_FUZZ_EXAMPLES=200 (about two minutes).

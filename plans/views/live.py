@@ -1,16 +1,23 @@
-"""An engineer's open plan page, kept current: it asks here every few seconds whether the
-plan changed, and what a teammate did.
+"""An engineer's open plan page, kept current: it holds a stream on which it is told when
+the plan moves (`plan_events`), then asks `plan_live` what changed and draws itself again.
 
-The question is conditional, as the stakeholder page's poll is: the plan's version is the
-ETag, and an unchanged plan answers 304 from one indexed query after the login's own. A
-changed one answers with the new version and, in words, what others did since the page's
-version ("Priya ticked “Apply temporary workaround”"), from the plan's history; the page
-then fetches itself again and redraws what changed around any form being edited
-(`static/app.js`).
+The stream (server-sent events, `plans/watch.py`) carries only version numbers; what
+changed, in words ("Priya ticked “Apply temporary workaround”"), comes from the plan's
+history in `plan_live`, behind the same login and permission as the page. A page that
+cannot hold a stream (an old browser, a proxy that buffers, a process at its limit of
+streams) asks `plan_live` every few seconds instead, conditionally: the plan's version is
+the ETag, and an unchanged plan answers 304. Either way the page then fetches itself again
+and redraws what changed around any form being edited (`static/app.js`).
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseNotModified, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseNotModified,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.utils.http import parse_etags, quote_etag
 from django.views.decorators.http import require_GET
 
@@ -18,6 +25,7 @@ from plans.models import ChangeKind, HistoryEntry, Plan
 from plans.queries import history_shown
 from plans.views.access import can_edit
 from plans.views.ids import parse_id
+from plans.watch import Full, Stream
 
 # The most changes one answer names; a page behind by more says how many others there were.
 NEWS_NAMED = 5
@@ -54,13 +62,37 @@ def etag_of(plan_id: int, version: int) -> str:
     return quote_etag(f"live-{plan_id}-{version}")
 
 
-@require_GET
-@login_required
-def plan_live(request, plan_id: int):
+def version_of(plan_id: int) -> int:
     versions = Plan.objects.filter(pk=plan_id).order_by().values_list("version", flat=True)
     version = next(iter(versions), None)
     if version is None:
         raise Http404("This plan was deleted.")
+    return version
+
+
+@require_GET
+@login_required
+def plan_events(request, plan_id: int):
+    version = version_of(plan_id)
+    # A browser opening the stream again says the last version it was sent.
+    since = request.headers.get("Last-Event-ID") or request.GET.get("since", "")
+    try:
+        stream = Stream(plan_id, seen=parse_id(since) or 0, version=version)
+    except Full:
+        response = HttpResponse("This server holds all the live streams it can.", status=503)
+        response["Retry-After"] = "60"
+        return response
+    response = StreamingHttpResponse(stream, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    # nginx and its kin would hold the events back in a buffer.
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@require_GET
+@login_required
+def plan_live(request, plan_id: int):
+    version = version_of(plan_id)
     etag = etag_of(plan_id, version)
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         return _private(HttpResponseNotModified(), etag)

@@ -130,13 +130,16 @@ def _database_url(tmp: Path) -> str:
     return f"sqlite:///{tmp / 'concurrency.sqlite3'}"
 
 
-def _serve(tmp_path, instances: int):
+def _serve(tmp_path, instances: int, **settings: str):
     env = production_env(
-        DATABASE_URL=_database_url(tmp_path),
-        SECRET_KEY="concurrency-tests-only-" + "x" * 40,
-        STATIC_ROOT=str(tmp_path / "static"),
-        WEB_CONCURRENCY="4" if instances == 1 else "2",
-        GUNICORN_THREADS="4",
+        **{
+            "DATABASE_URL": _database_url(tmp_path),
+            "SECRET_KEY": "concurrency-tests-only-" + "x" * 40,
+            "STATIC_ROOT": str(tmp_path / "static"),
+            "WEB_CONCURRENCY": "4" if instances == 1 else "2",
+            "GUNICORN_THREADS": "4",
+            **settings,
+        }
     )
     prepare_database(env)
     seeded = json.loads(run_python(env, "manage.py", "shell", "-v0", "-c", SEED).splitlines()[-1])

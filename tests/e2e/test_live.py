@@ -1,6 +1,7 @@
 """Two engineers on one plan: each one's page shows the other's changes within 5 seconds,
 without a reload, and says who did what, while a form being edited keeps its typed text
-and the focus."""
+and the focus. The pages hear of changes on their streams: the fallback poll is set too
+slow to meet the 5 seconds, except in the test of the fallback itself."""
 
 import pytest
 from playwright.sync_api import expect
@@ -9,6 +10,12 @@ from tests.e2e.conftest import log_in
 from tests.e2e.test_engineer_flow import settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def streams_only(settings):
+    settings.FIXTRACKER_LIVE_SECONDS = 60
+    return settings
 
 
 @pytest.fixture
@@ -118,3 +125,39 @@ def test_a_step_being_edited_still_shows_its_tasks_ticked_by_a_teammate(both_on,
     expect(priya.locator(f"#step-progress-{step.pk}")).to_contain_text("1/3 tasks")
     expect(title).to_have_value("Mitigate now")
     expect(title).to_be_focused()
+
+
+def test_a_page_that_cannot_hold_a_stream_asks_instead(browser, live_server, editor, streams_only):
+    from plans import operations
+    from tests.factories import template_plan
+
+    streams_only.FIXTRACKER_LIVE_STREAMS = 0
+    streams_only.FIXTRACKER_LIVE_SECONDS = 1
+    plan = template_plan()
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+
+    operations.add_log_entry(plan.pk, update="Paged the DBA", user=None)
+
+    expect(page.locator("#progress-log")).to_contain_text("Paged the DBA", timeout=5000)
+    expect(page.locator("#live-news")).to_contain_text("A command logged “Paged the DBA”")
+    context.close()
+
+
+def test_a_page_whose_plan_was_deleted_says_so(browser, live_server, editor):
+    from plans.models import Plan
+    from tests.factories import template_plan
+
+    plan = template_plan()
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    expect(page.locator("#live-news")).to_be_empty()
+
+    Plan.objects.filter(pk=plan.pk).delete()
+
+    expect(page.locator("#live-news")).to_contain_text("This plan was deleted", timeout=5000)
+    context.close()
