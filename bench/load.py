@@ -22,6 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench import open_pages
 from bench.budget import BUDGET, PAGE_BYTES
 from bench.server import (
     CSRF_SECRET,
@@ -62,6 +63,12 @@ def main() -> None:
         "--rounds", type=int, default=200, help="requests per sequential median (0: skip them)"
     )
     parser.add_argument(
+        "--open-pages",
+        type=float,
+        default=30,
+        help="seconds each kind of 200 open pages is measured (0: skip them)",
+    )
+    parser.add_argument(
         "--only", default="", help="comma-separated endpoints to run (the bare views always run)"
     )
     args = parser.parse_args()
@@ -89,6 +96,9 @@ def main() -> None:
         if args.rounds + 20 > len(seeded["teammate_ticks"]):
             sys.exit(f"--rounds can be at most {len(seeded['teammate_ticks']) - 20}")
         over = sequential(port, seeded, args.rounds) if args.rounds else []
+        if args.open_pages:
+            cookie = f"sessionid={seeded['session']}"
+            over += open_pages.compare(port, server.pid, seeded, cookie, args.open_pages)
         run_all(wrk, base, seeded, args)
     finally:
         server.terminate()
@@ -99,8 +109,7 @@ def main() -> None:
 
 def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
     """The median of each action one request at a time, in turn with its floor; returns
-    what is over. (gunicorn's sync workers close each connection, so each request opens
-    one, the floor's as well.)"""
+    what is over. (One connection, kept alive, for the floor's requests and the action's.)"""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     editor = {
         "Cookie": f"sessionid={seeded['session']}; csrftoken={CSRF_SECRET}",
@@ -175,7 +184,6 @@ def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
             f"{name:<34}{action_median * 1000:>8.2f}ms{floor_median * 1000:>8.2f}ms"
             f"{ratio:>7.1f}x{budget:>7.1f}x  {'ok' if ratio <= budget else 'OVER'}"
         )
-    over += open_pages(send, connection, editor, unchanged_poll, seeded, rounds)
     size = max(sizes)
     print(
         f"{'large plan page size':<34}{size / 1000:>8.0f}KB{'':>26}{PAGE_BYTES // 1000}KB", end=""
@@ -185,40 +193,6 @@ def sequential(port: int, seeded: dict, rounds: int) -> list[str]:
         over.append("large plan page size")
     connection.close()
     return over
-
-
-# Issue 14: 200 engineers' open pages on one plan, asking every FIXTRACKER_LIVE_SECONDS, must
-# not cost the server more than 200 stakeholder pages asking every FIXTRACKER_POLL_SECONDS.
-OPEN_PAGES = 200
-
-
-def open_pages(send, connection, editor, stakeholder_poll, seeded, rounds: int) -> list[str]:
-    """The server time per second of 200 open engineers' pages and of 200 stakeholders'
-    pages, from each one's unchanged poll (304) and how often it asks."""
-    plan = seeded["large_plan"]
-    poll_seconds, live_seconds = seeded["asks_every"]
-    connection.request("GET", f"/plans/{plan}/live/", headers={"Cookie": editor["Cookie"]})
-    with connection.getresponse() as response:
-        answer = json.loads(response.read())
-        asked = {"Cookie": editor["Cookie"], "If-None-Match": response.headers["ETag"]}
-    path = f"/plans/{plan}/live/?since={answer['version']}"
-    stakeholder, engineer = medians_of(
-        stakeholder_poll, lambda: send("GET", path, asked, expect=304), rounds
-    )
-    loads = {
-        "stakeholder pages": (stakeholder, poll_seconds),
-        "engineers' live pages": (engineer, live_seconds),
-    }
-    print(f"\n{OPEN_PAGES} open pages on one plan, each asking whether it changed (304)")
-    print(f"{'pages':<26}{'one ask':>10}{'every':>8}{'server time':>14}")
-    spent = {}
-    for name, (median, seconds) in loads.items():
-        spent[name] = OPEN_PAGES / seconds * median
-        print(f"{name:<26}{median * 1000:>8.2f}ms{seconds:>7}s{spent[name] * 1000:>9.1f}ms/s")
-    ratio = spent["engineers' live pages"] / spent["stakeholder pages"]
-    verdict = "ok" if ratio <= 1 else "OVER"
-    print(f"{'live pages / stakeholder pages':<44}{ratio:>8.1f}x  budget 1.0x  {verdict}")
-    return [] if ratio <= 1 else [f"{OPEN_PAGES} live pages"]
 
 
 def medians_of(floor, action, rounds: int) -> tuple[float, float]:
@@ -381,7 +355,11 @@ from bench.queries import count_queries
 seeded = main({plans})
 seeded["queries"] = count_queries(seeded)
 from django.conf import settings
-seeded["asks_every"] = [settings.FIXTRACKER_POLL_SECONDS, settings.FIXTRACKER_LIVE_SECONDS]
+seeded["asks_every"] = [
+    settings.FIXTRACKER_POLL_SECONDS,
+    settings.FIXTRACKER_LIVE_SECONDS,
+    settings.FIXTRACKER_LIVE_STREAM_SECONDS,
+]
 print(json.dumps(seeded))
 """
 
