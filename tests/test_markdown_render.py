@@ -231,15 +231,28 @@ def test_text_past_the_budget_is_shown_plain():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("notes", ["link paragraphs", "many small tables", "everything at once"])
-def test_pages_with_the_slowest_text_open_within_a_second(alice, client, notes):
-    overview = HOSTILE["emphasis paragraphs"][: limits.OVERVIEW_CHARS]
-    plan = template_plan(overview=overview)
-    Plan.objects.filter(pk=plan.pk).update(notes=HOSTILE[notes])
-    _link, token = create_share_link(plan.pk, label="Support")
+def test_the_slowest_text_adds_less_than_a_second_to_its_pages(alice, client, notes):
+    """Each page with the slowest overview and notes, against the same page with ordinary
+    text at the longest: the difference, not the whole page, is the text's cost, and the
+    page's own cost varies with the machine more than a second's budget allows for."""
+    pages = {}
+    for kind, overview, text in [
+        ("ordinary", DEMO, ORDINARY["demo plan at the longest"]),
+        ("slowest", HOSTILE["emphasis paragraphs"], HOSTILE[notes]),
+    ]:
+        plan = template_plan(overview=overview[: limits.OVERVIEW_CHARS])
+        Plan.objects.filter(pk=plan.pk).update(notes=text)
+        _link, token = create_share_link(plan.pk, label="Support")
+        pages[kind] = [(f"/plans/{plan.pk}/", alice), (f"/s/{token}/", client)]
 
-    for page, user in [(f"/plans/{plan.pk}/", alice), (f"/s/{token}/", client)]:
+    for (page, user), (ordinary, same_user) in zip(
+        pages["slowest"], pages["ordinary"], strict=True
+    ):
 
         def draw(page=page, user=user):
             assert user.get(page).status_code == 200
 
-        assert cpu_seconds(draw) < SECONDS, page
+        def draw_ordinary(page=ordinary, user=same_user):
+            assert user.get(page).status_code == 200
+
+        assert cpu_seconds(draw) - cpu_seconds(draw_ordinary) < SECONDS, page
