@@ -54,3 +54,17 @@ def test_a_page_without_a_session_still_redirects_as_a_page():
     response = Client().get("/")
 
     assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/"
+
+
+def test_with_debug_on_pages_load_htmx_without_the_debug_script(alice, settings):
+    # django-htmx's debug script would replace the page with Django's error page on any
+    # 4xx, hiding the app's own message (a row deleted by someone else) under `make run`.
+    settings.DEBUG = True
+    plan = template_plan()
+
+    response = alice.get(f"/plans/{plan.pk}/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "django_htmx/htmx-2.min" in page
+    assert "django-htmx" not in page
