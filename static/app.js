@@ -130,6 +130,8 @@ document.addEventListener("click", (event) => {
 // focus stays as it is, in its place in the redrawn part. It says who did what. A hidden
 // tab neither holds a stream nor asks; it catches up when shown again.
 const live = document.getElementById("live");
+const NEWS_LINES = 5;
+const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
 if (live) {
   let version = live.dataset.version;
   let etag = live.dataset.etag;
@@ -142,8 +144,11 @@ if (live) {
   let source = null;
   let polling = false;
 
+  // News adds to what is shown (the last few lines) until it has been quiet for a while:
+  // two changes told one after the other both stay readable. What ends the updates stays.
   const say = (text, keep = false) => {
-    news.textContent = text;
+    const shown = keep || !news.textContent ? [] : news.textContent.split("\n");
+    news.textContent = [...shown, ...text.split("\n")].slice(-NEWS_LINES).join("\n");
     clearTimeout(quiet);
     if (!keep) quiet = setTimeout(() => { news.textContent = ""; }, 12000);
   };
@@ -211,7 +216,7 @@ if (live) {
   };
 
   const listen = () => {
-    if (!window.EventSource) {
+    if (!window.EventSource || !live.dataset.events) {
       startPolling();
       return;
     }
@@ -259,6 +264,11 @@ if (live) {
     const active = document.activeElement;
     const caret = active && typeof active.selectionStart === "number"
       ? [active.selectionStart, active.selectionEnd] : null;
+    // A focused element without an id (a row's Edit link) is found again in the fresh copy
+    // by its place among the focusable elements of the nearest element with one.
+    const anchor = active && !active.id && active !== document.body
+      ? active.parentElement?.closest("[id]") : null;
+    const place = anchor ? Array.from(anchor.querySelectorAll(FOCUSABLE)).indexOf(active) : -1;
     // A list's form for ticking without JavaScript holds no typing of its own.
     const working = Array.from(document.querySelectorAll("main form:not(.ticks-form)"))
       .filter((form) => form.matches(".edit-form, .add-form") || changed(form) || form.contains(active))
@@ -287,8 +297,15 @@ if (live) {
       htmx.process(drawn);
     }
     document.title = fresh.title;
-    // The focus stays where it was: on the same element, or on its fresh copy (a box).
-    const focus = active && !active.isConnected && active.id ? document.getElementById(active.id) : active;
+    // The focus stays where it was: on the same element, or on its fresh copy.
+    let focus = active;
+    if (active && !active.isConnected && active.id) {
+      focus = document.getElementById(active.id);
+    } else if (active && !active.isConnected && place >= 0) {
+      const copy = document.getElementById(anchor.id)?.querySelectorAll(FOCUSABLE)[place];
+      const same = copy && copy.tagName === active.tagName && copy.textContent === active.textContent;
+      focus = same ? copy : null;
+    }
     if (focus && focus.isConnected && document.activeElement !== focus) {
       focus.focus({ preventScroll: true });
       if (caret && focus === active) focus.setSelectionRange(...caret);

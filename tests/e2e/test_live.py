@@ -161,3 +161,20 @@ def test_a_page_whose_plan_was_deleted_says_so(browser, live_server, editor):
 
     expect(page.locator("#live-news")).to_contain_text("This plan was deleted", timeout=5000)
     context.close()
+
+
+def test_the_focus_on_a_rows_link_stays_when_a_teammate_changes_its_list(both_on, editor, teammate):
+    from tests.factories import template_plan
+
+    plan = template_plan(fix_name="Slow search", issue_id="SRCH-10")
+    first, second = plan.checklist_items.filter(kind="prerequisite").order_by("position")[:2]
+    erin, priya = both_on(plan)
+    # Priya moves through the list from the keyboard: the focus is on a row's Edit link.
+    priya.locator(f"#prerequisites-{second.pk}").get_by_role("link", name="Edit").focus()
+
+    erin.get_by_role("checkbox", name=first.text).check()
+
+    expect(priya.get_by_role("checkbox", name=first.text)).to_be_checked(timeout=5000)
+    expect(
+        priya.locator(f"#prerequisites-{second.pk}").get_by_role("link", name="Edit")
+    ).to_be_focused()
