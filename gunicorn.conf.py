@@ -6,8 +6,9 @@ import signal
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 # Threads, because an engineer's open plan page holds a stream for minutes (plans/watch.py):
-# a stream waits in a thread, without a database connection. Django keeps the threads
-# beyond FIXTRACKER_LIVE_STREAMS (16 by default) for every other request.
+# a stream waits in a thread, without a database connection. At most FIXTRACKER_LIVE_STREAMS
+# threads hold streams (by default GUNICORN_THREADS less 16, read from the environment like
+# this): the rest serve every other request.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "128"))
 # A worker that stops answering its master for this long is stuck: it is replaced.

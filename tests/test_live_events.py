@@ -62,12 +62,16 @@ def tick(plan, user=None):
     return plan.version
 
 
-def test_the_plan_page_says_where_its_stream_is(alice):
+def test_the_plan_page_says_where_its_stream_is_unless_streams_are_off(alice, quick):
     plan = template_plan()
 
     page = alice.get(f"/plans/{plan.pk}/").content.decode()
+    quick.FIXTRACKER_LIVE_STREAMS = 0
+    without = alice.get(f"/plans/{plan.pk}/").content.decode()
 
     assert f'data-events="/plans/{plan.pk}/events/"' in page
+    assert "data-events" not in without
+    assert f'data-url="/plans/{plan.pk}/live/"' in without
 
 
 def test_a_stream_opens_from_a_few_queries_and_says_nothing_while_the_page_is_current(

@@ -183,6 +183,7 @@ def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
     log_page = log_page_number(request.GET.get("log_page"))
     context = plan_context(plan, editor, log_page=log_page, **extra)
     context["live_seconds"] = settings.FIXTRACKER_LIVE_SECONDS
+    context["live_streams"] = settings.FIXTRACKER_LIVE_STREAMS > 0
     if editor:
         context["share_links"] = links_of(plan.pk)
         context.setdefault("share_form", ShareLinkForm())
