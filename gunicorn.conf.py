@@ -1,7 +1,6 @@
 """gunicorn as production runs it: the container and `make serve` both use this file."""
 
 import os
-import signal
 
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
@@ -28,14 +27,9 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_worker_init(worker):
-    """A worker told to stop (a deploy, a restart) ends its open plan pages' streams first:
-    otherwise it would wait graceful_timeout for them, which never end by themselves."""
+    """Open plan pages' streams end when their worker stops (a deploy, a restart, or
+    max_requests reached), which would otherwise wait graceful_timeout for them and then
+    be killed: each stream ends at its next wake, within about a second."""
     from plans.watch import watcher
 
-    graceful = signal.getsignal(signal.SIGTERM)
-
-    def stop(signum, frame):
-        watcher.stop()
-        graceful(signum, frame)
-
-    signal.signal(signal.SIGTERM, stop)
+    watcher.serving = lambda: worker.alive

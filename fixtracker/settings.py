@@ -192,6 +192,9 @@ FIXTRACKER_LIVE_CHECK_SECONDS = float(os.environ.get("FIXTRACKER_LIVE_CHECK_SECO
 FIXTRACKER_LIVE_STREAMS = env_int(
     "FIXTRACKER_LIVE_STREAMS", max(0, env_int("GUNICORN_THREADS", 128) - 16)
 )
+# One account's share of a process's streams: a page closed holds its place until the
+# next heartbeat finds it gone, so one user opening and closing pages fast could take all.
+FIXTRACKER_LIVE_STREAMS_PER_USER = env_int("FIXTRACKER_LIVE_STREAMS_PER_USER", 12)
 FIXTRACKER_LIVE_HEARTBEAT_SECONDS = env_int("FIXTRACKER_LIVE_HEARTBEAT_SECONDS", 20)
 FIXTRACKER_LIVE_STREAM_SECONDS = env_int("FIXTRACKER_LIVE_STREAM_SECONDS", 300)
 

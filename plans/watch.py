@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -29,9 +30,9 @@ RETRY_MS = 2000
 
 
 class Full(Exception):
-    """This process holds as many streams as it may: the page polls instead. (Streams
-    opened at the same moment may pass the limit by a few; it guards threads, not a
-    contract.)"""
+    """This process holds as many streams as it may, or as many of one user's: the page
+    polls instead. (Streams opened at the same moment may pass the limits by a few; they
+    guard threads, not a contract.)"""
 
 
 class Watcher:
@@ -42,27 +43,32 @@ class Watcher:
         # The newest version seen of each watched plan; None once it is gone.
         self.versions: dict[int, int | None] = {}
         self.checked_at = 0.0
-        self.stopping = False
+        self.readers: Counter[int] = Counter()
+        self.unreadable = False
+        # Whether this process still serves: gunicorn.conf.py has it ask the worker, which
+        # stops for a deploy, a restart or after max_requests. A stopping worker waits for
+        # its requests, and streams never end by themselves: each ends at its next wake.
+        self.serving: Callable[[], bool] = lambda: True
 
-    def stop(self) -> None:
-        """Ends every stream of this process (its worker is stopping): a restart does not
-        wait for them, and the browsers open new ones on the workers that serve on."""
+    def has_room(self, user_id: int) -> bool:
         with self.lock:
-            self.stopping = True
-            self.moved.notify_all()
+            return (
+                self.watched.total() < settings.FIXTRACKER_LIVE_STREAMS
+                and self.readers[user_id] < settings.FIXTRACKER_LIVE_STREAMS_PER_USER
+            )
 
-    def has_room(self) -> bool:
-        with self.lock:
-            return self.watched.total() < settings.FIXTRACKER_LIVE_STREAMS
-
-    def join(self, plan_id: int, version: int) -> None:
+    def join(self, plan_id: int, version: int, user_id: int) -> None:
         with self.lock:
             self.watched[plan_id] += 1
+            self.readers[user_id] += 1
             known = self.versions.get(plan_id)
             self.versions[plan_id] = version if known is None else max(known, version)
 
-    def leave(self, plan_id: int) -> None:
+    def leave(self, plan_id: int, user_id: int) -> None:
         with self.lock:
+            self.readers[user_id] -= 1
+            if self.readers[user_id] <= 0:
+                del self.readers[user_id]
             self.watched[plan_id] -= 1
             if self.watched[plan_id] <= 0:
                 del self.watched[plan_id]
@@ -70,12 +76,12 @@ class Watcher:
 
     def next_version(self, plan_id: int, seen: int, until: float) -> int | None:
         """The plan's version once it is past `seen`, or `seen` when `until` (a monotonic
-        time) comes first; None when the plan is gone or the process is stopping."""
+        time) comes first; None when the plan is gone or the process stops serving."""
         every = settings.FIXTRACKER_LIVE_CHECK_SECONDS
         while True:
             with self.lock:
                 current = self.versions.get(plan_id, seen)
-                if self.stopping:
+                if not self.serving():
                     return None
                 if current is None or current > seen:
                     return current
@@ -97,10 +103,16 @@ class Watcher:
             )
         except DatabaseError:
             # The database is away: the streams stay open and the next check tries again.
-            logger.warning("The live check could not read plan versions.", exc_info=True)
+            # Said once, not every second until it is back.
+            if not self.unreadable:
+                logger.warning("The live check cannot read plan versions.", exc_info=True)
+            self.unreadable = True
             return
         finally:
             give_back_connection()
+        if self.unreadable:
+            logger.warning("The live check reads plan versions again.")
+            self.unreadable = False
         with self.lock:
             moved = False
             for plan_id in plan_ids:
@@ -132,10 +144,11 @@ class Stream:
     proxies keep the line open; and an end after a while, when the browser opens a new
     stream (and its login is checked again)."""
 
-    def __init__(self, plan_id: int, seen: int, version: int):
-        if not watcher.has_room():
+    def __init__(self, plan_id: int, user_id: int, seen: int, version: int):
+        if not watcher.has_room(user_id):
             raise Full
         self.plan_id = plan_id
+        self.user_id = user_id
         self.seen = seen
         self.version = version
         self.started = False
@@ -152,7 +165,7 @@ class Stream:
             # Watched from here, not from the view: a response never sent (its client gone
             # at once) is never closed either, and would hold its place for good.
             self.started = True
-            watcher.join(self.plan_id, self.version)
+            watcher.join(self.plan_id, self.version, self.user_id)
             give_back_connection()
             opening = f"retry: {RETRY_MS}\n\n"
             if self.version > self.seen:
@@ -174,5 +187,5 @@ class Stream:
 
     def close(self) -> None:
         if self.started and not self.closed:
-            watcher.leave(self.plan_id)
+            watcher.leave(self.plan_id, self.user_id)
         self.closed = True

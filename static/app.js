@@ -229,7 +229,7 @@ if (live) {
       // A dropped stream the browser opens again by itself. One refused (the session
       // ended, the plan deleted, a server at its limit of streams) stays closed: the page
       // asks instead, and the first answer says which it was; the stream is tried again
-      // a minute later, when the server may have room.
+      // a minute later, when the server may have room, or when the tab is next shown.
       if (source?.readyState !== EventSource.CLOSED) return;
       source = null;
       startPolling();
@@ -247,7 +247,8 @@ if (live) {
       return;
     }
     catchUp();
-    if (!polling && !source) listen();
+    // Also after a refusal: a tab shown again tries a stream, and polls only if refused.
+    if (!source) listen();
   });
 
   // The page drawn again; true when it was. A part holding what the user is working in

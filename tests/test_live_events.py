@@ -1,7 +1,7 @@
 """An engineer's open plan page holds /plans/<id>/events/ open, a stream of server-sent
 events that says the plan's version each time it moves. However many streams a process
 holds, it reads their plans' versions in one query per check; a stream holds no database
-connection while it waits; a process at its limit of streams answers 503 and the page
+connection while it waits; a process at its limit of streams answers 204 and the page
 asks /live/ instead."""
 
 import pytest
@@ -162,7 +162,7 @@ def test_one_query_a_check_reads_every_watched_plan_and_waiting_reads_none(
     assert told == [f"id: {v}\ndata: {v}\n\n" for v in expected]
 
 
-def test_a_process_at_its_limit_of_streams_answers_503(alice, streams, quick):
+def test_a_process_at_its_limit_of_streams_answers_no_content(alice, streams, quick):
     plan = template_plan()
     quick.FIXTRACKER_LIVE_STREAMS = 1
     first = streams(alice, plan, plan.version)
@@ -170,10 +170,24 @@ def test_a_process_at_its_limit_of_streams_answers_503(alice, streams, quick):
 
     refused = streams(alice, plan, plan.version)
 
-    assert refused.status_code == 503
-    assert refused["Retry-After"] == "60"
+    # A browser does not open a stream answered 204 again; the page asks instead.
+    assert refused.status_code == 204
+    assert not refused.streaming
     # The streams closed at the end of each test leave the watcher (see `streams`).
     assert watcher.watched.total() == 1
+
+
+def test_one_user_has_a_share_of_the_streams(alice, bob, streams, quick):
+    plan = template_plan()
+    quick.FIXTRACKER_LIVE_STREAMS_PER_USER = 2
+    for _ in range(2):
+        read(streams(alice, plan, plan.version))
+
+    refused = streams(alice, plan, plan.version)
+    other = streams(bob, plan, plan.version)
+
+    assert refused.status_code == 204
+    assert other.status_code == 200
 
 
 def test_it_needs_a_login_and_a_plan(client, alice, streams):
@@ -193,8 +207,8 @@ def test_a_worker_stopping_ends_its_streams(alice, streams):
     response = streams(alice, plan, plan.version)
     read(response)
 
-    watcher.stop()
+    watcher.serving = lambda: False  # as gunicorn.conf.py has it when the worker stops
     try:
         assert list(response.streaming_content) == []
     finally:
-        watcher.stopping = False
+        watcher.serving = lambda: True

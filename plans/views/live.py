@@ -77,11 +77,11 @@ def plan_events(request, plan_id: int):
     # A browser opening the stream again says the last version it was sent.
     since = request.headers.get("Last-Event-ID") or request.GET.get("since", "")
     try:
-        stream = Stream(plan_id, seen=parse_id(since) or 0, version=version)
+        stream = Stream(plan_id, request.user.pk, seen=parse_id(since) or 0, version=version)
     except Full:
-        response = HttpResponse("This server holds all the live streams it can.", status=503)
-        response["Retry-After"] = "60"
-        return response
+        # No Content tells a browser's EventSource not to open the stream again (the page
+        # asks every few seconds instead); it is no error, and logged as none.
+        return HttpResponse(status=204)
     response = StreamingHttpResponse(stream, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     # nginx and its kin would hold the events back in a buffer.

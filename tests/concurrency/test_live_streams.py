@@ -78,3 +78,36 @@ def test_every_stream_hears_of_a_tick_and_none_holds_a_connection(served):
     finally:
         for sock in streams:
             sock.close()
+
+
+@pytest.fixture
+def recycled(tmp_path):
+    # One worker replaced after a few requests, as max_requests does in production.
+    yield from _serve(
+        tmp_path,
+        1,
+        WEB_CONCURRENCY="1",
+        GUNICORN_THREADS=str(STREAMS + 8),
+        FIXTRACKER_LIVE_STREAMS=str(STREAMS),
+        GUNICORN_CMD_ARGS="--max-requests 20 --max-requests-jitter 0",
+    )
+
+
+def test_a_worker_replaced_after_max_requests_ends_its_streams_at_once(recycled):
+    stream = open_stream(recycled, recycled.sessions[0])
+    client = recycled.client(1)
+    try:
+        for _ in range(20):
+            client.get("/healthz")
+        asked = time.monotonic()
+        stream.settimeout(10)
+        rest = b""
+        while chunk := stream.recv(4096):  # the stream ends: the worker does not wait on it
+            rest += chunk
+        ended = time.monotonic() - asked
+        assert rest.endswith(b"0\r\n\r\n"), rest
+        assert ended < 5
+        # And the new worker answers.
+        assert client.get("/healthz")[0] == 200
+    finally:
+        stream.close()
