@@ -67,7 +67,9 @@ def test_an_overview_that_almost_closes_a_fence_still_downloads(alice):
 def test_long_lines_are_read_in_bounded_time(line):
     text = f"# X\n\n## Steps\n\n### Step 1: a\n\n**Files:**\n{line}\n\n- [ ] b\n"
 
-    assert cpu_seconds(text) < 1
+    # Bounded, not fast: the patterns these lines hurt took minutes and hours. The bound
+    # leaves room for a slow machine, where the read took most of a second.
+    assert cpu_seconds(text) < 2
 
 
 def test_many_continuation_lines_are_read_in_linear_time():
