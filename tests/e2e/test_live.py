@@ -127,11 +127,17 @@ def test_a_step_being_edited_still_shows_its_tasks_ticked_by_a_teammate(both_on,
     expect(title).to_be_focused()
 
 
-def test_a_page_that_cannot_hold_a_stream_asks_instead(browser, live_server, editor, streams_only):
+@pytest.mark.parametrize("refused", ["streams off", "no room for the user"])
+def test_a_page_that_cannot_hold_a_stream_asks_instead(
+    browser, live_server, editor, streams_only, refused
+):
     from plans import operations
     from tests.factories import template_plan
 
-    streams_only.FIXTRACKER_LIVE_STREAMS = 0
+    if refused == "streams off":
+        streams_only.FIXTRACKER_LIVE_STREAMS = 0  # the page is not told where a stream is
+    else:
+        streams_only.FIXTRACKER_LIVE_STREAMS_PER_USER = 0  # the stream is answered 204
     streams_only.FIXTRACKER_LIVE_SECONDS = 1
     plan = template_plan()
     context = browser.new_context()
