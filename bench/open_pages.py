@@ -39,26 +39,29 @@ def server_cpu(gunicorn_pid: int) -> float:
     return total / TICK
 
 
+def ask(port: int, path: str, headers: dict) -> http.client.HTTPResponse:
+    """One GET on a connection of its own, as a page asking long after its last request
+    does; the response, read."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers=headers)
+    with connection.getresponse() as response:
+        response.read()
+    connection.close()
+    return response
+
+
 def stakeholder_pages(port: int, gunicorn_pid: int, token: str, every: int, seconds: float):
     """CPU seconds per second of OPEN_PAGES pages each asking every `every` seconds. Each
     ask opens its own connection: a page's keep-alive ended long before it asks again."""
     path = f"/s/{token}/"
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", path, headers={"HX-Request": "true"})
-    with connection.getresponse() as response:
-        response.read()
-        headers = {"HX-Request": "true", "If-None-Match": response.headers["ETag"]}
-    connection.close()
+    etag = ask(port, path, {"HX-Request": "true"}).headers["ETag"]
+    headers = {"HX-Request": "true", "If-None-Match": etag}
     gap = every / OPEN_PAGES
     start_cpu, start = server_cpu(gunicorn_pid), time.monotonic()
     asked, due = 0, start
     while time.monotonic() - start < seconds:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request("GET", path, headers=headers)
-        with connection.getresponse() as response:
-            response.read()
-            assert response.status == 304, response.status
-        connection.close()
+        status = ask(port, path, headers).status
+        assert status == 304, status
         asked += 1
         due += gap
         time.sleep(max(0.0, due - time.monotonic()))
@@ -93,12 +96,10 @@ def live_pages(port: int, gunicorn_pid: int, plan: int, cookie: str, every: int,
             sock.close()
     opening = (server_cpu(gunicorn_pid) - start_cpu) / OPEN_PAGES
     path = f"/plans/{plan}/live/"
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", path, headers={"Cookie": cookie})
-    with connection.getresponse() as response:
-        response.read()
-        asking = {"Cookie": cookie, "If-None-Match": response.headers["ETag"]}
-    connection.close()
+    asking = {
+        "Cookie": cookie,
+        "If-None-Match": ask(port, path, {"Cookie": cookie}).headers["ETag"],
+    }
     # The streams stay open and are read, as browsers read them, while the plan is quiet.
     reader = selectors.DefaultSelector()
     for sock in streams:
@@ -108,12 +109,8 @@ def live_pages(port: int, gunicorn_pid: int, plan: int, cookie: str, every: int,
     due = start
     while time.monotonic() - start < seconds:
         if refused and time.monotonic() >= due:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request("GET", path, headers=asking)
-            with connection.getresponse() as response:
-                response.read()
-                assert response.status == 304, response.status
-            connection.close()
+            status = ask(port, path, asking).status
+            assert status == 304, status
             due += every / refused
         for key, _ in reader.select(timeout=0.05):
             if not key.fileobj.recv(4096):

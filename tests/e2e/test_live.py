@@ -48,6 +48,24 @@ def both_on(browser, live_server):
         context.close()
 
 
+@pytest.fixture
+def erin_on(browser, live_server):
+    """Erin's page on a plan, in a browser of its own, closed when the test ends; and that
+    browser's context (its cookies)."""
+    contexts = []
+
+    def open_page(plan):
+        contexts.append(browser.new_context())
+        page = contexts[-1].new_page()
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/plans/{plan.pk}/")
+        return page, contexts[-1]
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 def test_a_teammates_tick_shows_while_an_edit_form_keeps_its_text(
     both_on, live_server, editor, teammate
 ):
@@ -89,21 +107,17 @@ def test_a_teammates_tick_shows_while_an_edit_form_keeps_its_text(
     expect(erin.locator("#live-news")).to_contain_text("priya edited Text")
 
 
-def test_a_page_whose_session_ended_says_so_instead_of_updating(browser, live_server, editor):
+def test_a_page_whose_session_ended_says_so_instead_of_updating(erin_on, editor):
     from plans import operations
     from tests.factories import template_plan
 
     plan = template_plan()
-    context = browser.new_context()
-    page = context.new_page()
-    log_in(page, live_server)
-    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    page, context = erin_on(plan)
     context.clear_cookies()
     operations.add_log_entry(plan.pk, update="Paged the DBA", user=None)
 
     expect(page.locator("#live-news")).to_contain_text("Your session has ended", timeout=5000)
     expect(page.locator("#progress-log")).not_to_contain_text("Paged the DBA")
-    context.close()
 
 
 def test_a_step_being_edited_still_shows_its_tasks_ticked_by_a_teammate(both_on, editor, teammate):
@@ -128,9 +142,7 @@ def test_a_step_being_edited_still_shows_its_tasks_ticked_by_a_teammate(both_on,
 
 
 @pytest.mark.parametrize("refused", ["streams off", "no room for the user"])
-def test_a_page_that_cannot_hold_a_stream_asks_instead(
-    browser, live_server, editor, streams_only, refused
-):
+def test_a_page_that_cannot_hold_a_stream_asks_instead(erin_on, editor, streams_only, refused):
     from plans import operations
     from tests.factories import template_plan
 
@@ -140,33 +152,25 @@ def test_a_page_that_cannot_hold_a_stream_asks_instead(
         streams_only.FIXTRACKER_LIVE_STREAMS_PER_USER = 0  # the stream is answered 204
     streams_only.FIXTRACKER_LIVE_SECONDS = 1
     plan = template_plan()
-    context = browser.new_context()
-    page = context.new_page()
-    log_in(page, live_server)
-    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    page, _context = erin_on(plan)
 
     operations.add_log_entry(plan.pk, update="Paged the DBA", user=None)
 
     expect(page.locator("#progress-log")).to_contain_text("Paged the DBA", timeout=5000)
     expect(page.locator("#live-news")).to_contain_text("A command logged “Paged the DBA”")
-    context.close()
 
 
-def test_a_page_whose_plan_was_deleted_says_so(browser, live_server, editor):
+def test_a_page_whose_plan_was_deleted_says_so(erin_on, editor):
     from plans.models import Plan
     from tests.factories import template_plan
 
     plan = template_plan()
-    context = browser.new_context()
-    page = context.new_page()
-    log_in(page, live_server)
-    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    page, _context = erin_on(plan)
     expect(page.locator("#live-news")).to_be_empty()
 
     Plan.objects.filter(pk=plan.pk).delete()
 
     expect(page.locator("#live-news")).to_contain_text("This plan was deleted", timeout=5000)
-    context.close()
 
 
 def test_the_focus_on_a_rows_link_stays_when_a_teammate_changes_its_list(both_on, editor, teammate):
