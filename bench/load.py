@@ -97,8 +97,7 @@ def main() -> None:
             sys.exit(f"--rounds can be at most {len(seeded['teammate_ticks']) - 20}")
         over = sequential(port, seeded, args.rounds) if args.rounds else []
         if args.open_pages:
-            cookie = f"sessionid={seeded['session']}"
-            over += open_pages.compare(port, server.pid, seeded, cookie, args.open_pages)
+            over += open_pages.compare(port, server.pid, seeded, args.open_pages)
         run_all(wrk, base, seeded, args)
     finally:
         server.terminate()

@@ -69,20 +69,23 @@ def stakeholder_pages(port: int, gunicorn_pid: int, token: str, every: int, seco
     return spent / (time.monotonic() - start), asked
 
 
-def live_pages(port: int, gunicorn_pid: int, plan: int, cookie: str, every: int, seconds: float):
+def live_pages(
+    port: int, gunicorn_pid: int, plan: int, cookies: list[str], every: int, seconds: float
+):
     """CPU seconds per second of OPEN_PAGES pages holding their streams, the opening of each
     (CPU seconds, per stream) and how many the server refused: those pages ask every
     `every` seconds instead (a 304 from /live/), and their asking is measured with the
     streams."""
     start_cpu = server_cpu(gunicorn_pid)
     streams, refused = [], 0
-    request = (
-        f"GET /plans/{plan}/events/?since=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        f"Cookie: {cookie}\r\nAccept: text/event-stream\r\n\r\n"
-    ).encode()
-    for _ in range(OPEN_PAGES):
+    for cookie in cookies[:OPEN_PAGES]:
         sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        sock.sendall(request)
+        sock.sendall(
+            (
+                f"GET /plans/{plan}/events/?since=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Cookie: {cookie}\r\nAccept: text/event-stream\r\n\r\n"
+            ).encode()
+        )
         head = b""
         while b"retry:" not in head:
             chunk = sock.recv(4096)
@@ -96,10 +99,8 @@ def live_pages(port: int, gunicorn_pid: int, plan: int, cookie: str, every: int,
             sock.close()
     opening = (server_cpu(gunicorn_pid) - start_cpu) / OPEN_PAGES
     path = f"/plans/{plan}/live/"
-    asking = {
-        "Cookie": cookie,
-        "If-None-Match": ask(port, path, {"Cookie": cookie}).headers["ETag"],
-    }
+    etag = ask(port, path, {"Cookie": cookies[0]}).headers["ETag"]
+    asking = {"Cookie": cookies[0], "If-None-Match": etag}
     # The streams stay open and are read, as browsers read them, while the plan is quiet.
     reader = selectors.DefaultSelector()
     for sock in streams:
@@ -122,12 +123,13 @@ def live_pages(port: int, gunicorn_pid: int, plan: int, cookie: str, every: int,
     return steady, opening, refused
 
 
-def compare(port: int, gunicorn_pid: int, seeded: dict, cookie: str, seconds: float) -> list[str]:
+def compare(port: int, gunicorn_pid: int, seeded: dict, seconds: float) -> list[str]:
     """Prints both loads and their ratio; returns what is over budget."""
     plan, token = seeded["large_plan"], seeded["token"]
     poll_every, live_every, stream_seconds = seeded["asks_every"]
     polls, asked = stakeholder_pages(port, gunicorn_pid, token, poll_every, seconds)
-    steady, opening, refused = live_pages(port, gunicorn_pid, plan, cookie, live_every, seconds)
+    cookies = [f"sessionid={session}" for session in seeded["sessions"]]
+    steady, opening, refused = live_pages(port, gunicorn_pid, plan, cookies, live_every, seconds)
     live = steady + opening * OPEN_PAGES / stream_seconds
     print(f"\n{OPEN_PAGES} open pages on one plan that does not change, {seconds:.0f} s each")
     print("server CPU (gunicorn + PostgreSQL) per second of wall time")

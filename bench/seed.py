@@ -141,9 +141,9 @@ def session_for(user) -> str:
     return store.session_key
 
 
-def seed_user() -> User:
+def seed_user(username: str = "load") -> User:
     """An engineer: a user with the change permission, as the README's set-up makes them."""
-    user = User.objects.create_user("load")
+    user = User.objects.create_user(username)
     user.user_permissions.add(Permission.objects.get(codename="change_plan"))
     return user
 
@@ -175,6 +175,9 @@ def main(count: int) -> dict:
     )
     return {
         "session": session_for(user),
+        # 200 engineers' open pages are 200 engineers: one account holds only a share of a
+        # process's streams.
+        "sessions": [session_for(seed_user(f"engineer{i}")) for i in range(200)],
         "large_plan": large.pk,
         "tick_tasks": tick_tasks,
         "teammate_ticks": teammate_ticks,
