@@ -132,6 +132,11 @@ document.addEventListener("click", (event) => {
 const live = document.getElementById("live");
 const NEWS_LINES = 5;
 const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+// When the user last pressed a key or a pointer, for the live redraw below.
+let touched = 0;
+for (const type of ["keydown", "pointerdown"]) {
+  document.addEventListener(type, () => { touched = performance.now(); }, true);
+}
 if (live) {
   let version = live.dataset.version;
   let etag = live.dataset.etag;
@@ -259,9 +264,14 @@ if (live) {
     url.searchParams.delete("edit");
     url.searchParams.delete("add");
     url.hash = "";
+    const asked = performance.now();
     const response = await fetch(url, { cache: "no-store", redirect: "manual" });
     if (response.status !== 200) return false;
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    // Not under the user's fingers: a key pressed or a click since the page was asked for
+    // may have opened, closed or moved what the fresh copy shows. The page is drawn again a
+    // few seconds later instead (it is still behind).
+    if (touched > asked) return false;
     const active = document.activeElement;
     const caret = active && typeof active.selectionStart === "number"
       ? [active.selectionStart, active.selectionEnd] : null;
