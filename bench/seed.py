@@ -13,6 +13,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench.open_pages import OPEN_PAGES
 from plans.defaults import template_document
 from plans.markdown.store import CHECKLIST_ATTRS
 from plans.models import (
@@ -175,9 +176,9 @@ def main(count: int) -> dict:
     )
     return {
         "session": session_for(user),
-        # 200 engineers' open pages are 200 engineers: one account holds only a share of a
+        # The open pages are as many engineers: one account holds only a share of a
         # process's streams.
-        "sessions": [session_for(seed_user(f"engineer{i}")) for i in range(200)],
+        "sessions": [session_for(seed_user(f"engineer{i}")) for i in range(OPEN_PAGES)],
         "large_plan": large.pk,
         "tick_tasks": tick_tasks,
         "teammate_ticks": teammate_ticks,

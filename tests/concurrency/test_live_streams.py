@@ -15,18 +15,22 @@ pytestmark = pytest.mark.concurrency
 STREAMS = 12
 
 
-@pytest.fixture
-def served(tmp_path):
-    # Two workers with room for every stream, however they share them out; on PostgreSQL, a
-    # pool of 2 connections each.
+def serve_streams(tmp_path, **settings: str):
+    """gunicorn whose every worker has room for all the test's streams, however the workers
+    share them out, and threads besides for the requests."""
     yield from _serve(
         tmp_path,
         1,
-        WEB_CONCURRENCY="2",
         GUNICORN_THREADS=str(STREAMS + 8),
         FIXTRACKER_LIVE_STREAMS=str(STREAMS),
-        DATABASE_POOL_SIZE="2",
+        **settings,
     )
+
+
+@pytest.fixture
+def served(tmp_path):
+    # Two workers; on PostgreSQL, a pool of 2 connections each.
+    yield from serve_streams(tmp_path, WEB_CONCURRENCY="2", DATABASE_POOL_SIZE="2")
 
 
 def open_stream(served, session: str) -> socket.socket:
@@ -83,12 +87,9 @@ def test_every_stream_hears_of_a_tick_and_none_holds_a_connection(served):
 @pytest.fixture
 def recycled(tmp_path):
     # One worker replaced after a few requests, as max_requests does in production.
-    yield from _serve(
+    yield from serve_streams(
         tmp_path,
-        1,
         WEB_CONCURRENCY="1",
-        GUNICORN_THREADS=str(STREAMS + 8),
-        FIXTRACKER_LIVE_STREAMS=str(STREAMS),
         GUNICORN_CMD_ARGS="--max-requests 20 --max-requests-jitter 0",
     )
 
