@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    # Background work (the webhook deliveries): Django's tasks framework, backported, with
+    # its database backend. docs/webhooks.md says why.
+    "django_tasks",
+    "django_tasks_db",
     "plans",
 ]
 
@@ -198,6 +202,37 @@ FIXTRACKER_LIVE_STREAMS_PER_USER = env_int("FIXTRACKER_LIVE_STREAMS_PER_USER", 1
 FIXTRACKER_LIVE_HEARTBEAT_SECONDS = env_int("FIXTRACKER_LIVE_HEARTBEAT_SECONDS", 20)
 FIXTRACKER_LIVE_STREAM_SECONDS = env_int("FIXTRACKER_LIVE_STREAM_SECONDS", 300)
 
+# Where links in outgoing messages point: this deployment's address, as people open it.
+FIXTRACKER_BASE_URL = os.environ.get("FIXTRACKER_BASE_URL", "").rstrip("/") or (
+    "http://127.0.0.1:8000" if DEBUG else ""
+)
+
+# Outgoing webhooks (docs/webhooks.md). Deliveries are tasks on the database, queued in the
+# transaction of the change they tell of, and made by `manage.py deliver_webhooks`.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["webhooks"],
+    }
+}
+# Every attempt ends within this many seconds, whatever the receiver does.
+FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS = env_int("FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS", 10)
+# The most of a receiver's answer read; its start is kept to show on the Webhooks page.
+FIXTRACKER_WEBHOOK_RESPONSE_BYTES = env_int("FIXTRACKER_WEBHOOK_RESPONSE_BYTES", 16384)
+# A failed attempt is tried again after this, then three times longer each time (at most
+# six hours), give or take a fifth, until an attempt is made past the retry window.
+FIXTRACKER_WEBHOOK_FIRST_RETRY_SECONDS = float(
+    os.environ.get("FIXTRACKER_WEBHOOK_FIRST_RETRY_SECONDS") or 10
+)
+FIXTRACKER_WEBHOOK_RETRY_HOURS = env_int("FIXTRACKER_WEBHOOK_RETRY_HOURS", 24)
+# An endpoint whose attempts have all failed for this long is disabled.
+FIXTRACKER_WEBHOOK_DISABLE_AFTER_DAYS = env_int("FIXTRACKER_WEBHOOK_DISABLE_AFTER_DAYS", 3)
+# Finished deliveries are kept this long to show, then deleted by the worker.
+FIXTRACKER_WEBHOOK_KEEP_DAYS = env_int("FIXTRACKER_WEBHOOK_KEEP_DAYS", 30)
+# Addresses in private, loopback, link-local and other non-public ranges are refused, so a
+# webhook cannot reach inside the network; networks listed here (CIDR) are let through.
+FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS = env_list("FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS", [])
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "var" / "staticfiles")
@@ -302,5 +337,7 @@ LOGGING = {
     "loggers": {
         # The request log below says the same, once, with the request id and duration.
         "django.server": {"level": "WARNING"},
+        # The task worker logs every task started and finished; deliver_webhooks says more.
+        "django_tasks_db": {"level": "WARNING"},
     },
 }

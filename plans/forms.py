@@ -25,6 +25,8 @@ from plans.models import (
     StepFile,
     StepTask,
     TimelinePhase,
+    Webhook,
+    WebhookEvent,
 )
 
 
@@ -511,3 +513,74 @@ class LoginForm(UsernameLengthChecked, AuthenticationForm):
 
 class AdminLoginForm(UsernameLengthChecked, AdminAuthenticationForm):
     pass
+
+
+# What an endpoint can ask for: every event but the test, which "Send test event" sends.
+SUBSCRIBABLE = [(value, label) for value, label in WebhookEvent.choices if value != "webhook.test"]
+
+
+class WebhookForm(ChecksText, LabelsWithoutColons, forms.ModelForm):
+    """An outgoing webhook, from the Webhooks page, the admin and `manage.py add_webhook`."""
+
+    events = forms.MultipleChoiceField(
+        choices=SUBSCRIBABLE,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[value for value, _ in SUBSCRIBABLE],
+        help_text="What to send.",
+    )
+    priorities = forms.MultipleChoiceField(
+        choices=Priority.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Only for plans of these priorities; none ticked: every plan.",
+    )
+    secret = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Leave blank for a new random one (whsec_…), shown once when saved.",
+    )
+
+    class Meta:
+        model = Webhook
+        fields = ["url", "label", "format", "events", "priorities"]
+        widgets = {"url": forms.URLInput(attrs={"placeholder": "https://hooks.example.com/…"})}
+        help_texts = {
+            "url": "http:// or https://. Addresses inside the network are refused unless "
+            "allowed (FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS).",
+            "label": "A name to know it by, like #incidents.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # A secret is set once; a new one means a new endpoint, so no receiver is broken
+            # by a change it was not told of.
+            del self.fields["secret"]
+
+    def clean_url(self):
+        from plans.delivery import Refused, check_url, refused_now
+
+        url = self.cleaned_data["url"].strip()
+        try:
+            check_url(url)
+        except Refused as error:
+            raise ValidationError(str(error)) from None
+        if why := refused_now(url):
+            raise ValidationError(why)
+        return url
+
+    def clean_secret(self):
+        from plans.delivery import check_secret, new_secret
+
+        secret = self.cleaned_data.get("secret", "").strip()
+        if not secret:
+            return new_secret()
+        try:
+            return check_secret(secret)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+    def save(self, commit=True):
+        if "secret" in self.cleaned_data:
+            self.instance.secret = self.cleaned_data["secret"]
+        return super().save(commit)

@@ -441,3 +441,126 @@ class HistoryEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.place}".rstrip()
+
+
+class WebhookEvent(models.TextChoices):
+    """What an outgoing webhook can be told of; the value is the payload's `type`."""
+
+    PLAN_CREATED = "plan.created", "Plan created"
+    STATUS_CHANGED = "plan.status_changed", "Status changed"
+    STEP_COMPLETED = "step.completed", "Step completed"
+    PLAN_DEPLOYED = "plan.deployed", "Plan deployed"
+    LOG_ENTRY_ADDED = "log.entry_added", "Progress-log entry added"
+    SHARE_LINK_CREATED = "share_link.created", "Share link created"
+    # Sent by "Send test event" only; nobody subscribes to it.
+    TEST = "webhook.test", "Test event"
+
+
+class WebhookFormat(models.TextChoices):
+    STANDARD = "standard", "Standard Webhooks (signed JSON)"
+    SLACK = "slack", "Slack incoming webhook"
+
+
+class Webhook(models.Model):
+    """An endpoint that is told of plans' events (`plans.notify`, `plans.delivery`)."""
+
+    url = models.CharField("URL", max_length=2000)
+    label = models.CharField(max_length=100, blank=True)
+    format = models.CharField(
+        max_length=20, choices=WebhookFormat.choices, default=WebhookFormat.STANDARD
+    )
+    # The Standard Webhooks signing secret, "whsec_" and base64. Kept to sign each attempt,
+    # shown once when made; the admin and the pages never show it again.
+    secret = models.CharField(max_length=200, editable=False)
+    # Event types wanted, and the priorities of the plans they are wanted for (none: all).
+    events = models.JSONField(default=list)
+    priorities = models.JSONField(default=list, blank=True)
+    enabled = models.BooleanField(default=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    # When its attempts began failing without a success since: too long, and it is disabled.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [choice_check("format", WebhookFormat)]
+
+    def __str__(self):
+        return self.label or self.url
+
+    def wants(self, event_type: str, priority: str) -> bool:
+        return event_type in self.events and (not self.priorities or priority in self.priorities)
+
+
+class OutgoingEvent(models.Model):
+    """One event, written in the transaction of the change it tells of: the outbox."""
+
+    # The Standard Webhooks `webhook-id`: the same on every attempt, so receivers can drop
+    # a message they already have.
+    message_id = models.CharField(max_length=40, unique=True)
+    type = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    # Kept when the plan is deleted: what was sent stays readable.
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    # The JSON body, exactly as sent (and signed) on every attempt.
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [choice_check("type", WebhookEvent)]
+
+    def __str__(self):
+        return f"{self.type} {self.message_id}"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Gave up"
+    HELD = "held", "Held (endpoint disabled)"
+
+
+class Delivery(models.Model):
+    """One event on its way to one endpoint, and how its last attempt went."""
+
+    event = models.ForeignKey(OutgoingEvent, on_delete=models.CASCADE, related_name="deliveries")
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(
+        max_length=20, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    created_at = models.DateTimeField()
+    # Attempts made so far; a task carries the number of the attempt it is to make, so two
+    # workers, or a task queued twice, make it once.
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Failed attempts are retried until the first attempt made after this time.
+    retry_until = models.DateTimeField()
+    # While an attempt is being made: when it is taken as lost (its worker died) and made again.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # The queued task (django-tasks) that makes the next attempt.
+    task_id = models.UUIDField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    # The start of the receiver's answer, or what went wrong ("timed out after 10 s").
+    response = models.CharField(max_length=1000, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(fields=["webhook", "-id"], name="delivery_webhook"),
+            models.Index(fields=["state", "lease_until"], name="delivery_state"),
+        ]
+        constraints = [choice_check("state", DeliveryState)]
+
+    def __str__(self):
+        return f"{self.event.type} to {self.webhook}"

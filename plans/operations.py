@@ -14,6 +14,8 @@ here, and nothing else writes a plan's rows. Each change is one transaction insi
   reads the counts, so neither can miss a change made here.
 - writes what it did to the plan's history (`Change.record`), with who and when, in that
   transaction too: a change that rolls back leaves no entry, and none is made elsewhere.
+- writes the events it names (`Change.announce`) for the outgoing webhooks that want them,
+  with their deliveries queued (`plans.notify`), in that transaction as well.
 
 A tick carries the state wanted and a status change the status it expects to leave, so a
 retry or two people pressing the same button at once change the plan once.
@@ -32,7 +34,7 @@ from django.db.models import Count, F, Func, Max, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from plans import dues, forms, limits
+from plans import dues, forms, limits, notify
 from plans.markdown.format import moment
 from plans.models import (
     ChangeKind,
@@ -87,10 +89,16 @@ def lock_plan(plan_id: int) -> int:
 
 
 def record_change(
-    plan_id: int, now: datetime.datetime, entries: list[HistoryEntry] = (), *, version=None
+    plan_id: int,
+    now: datetime.datetime,
+    entries: list[HistoryEntry] = (),
+    *,
+    version=None,
+    events: list[notify.Event] = (),
 ) -> None:
     """Move the plan's version and `updated_at`, and recount its checkboxes, in one UPDATE;
-    then write the change's history `entries`, stamped with the new version.
+    then write the change's history `entries`, stamped with the new version, and its
+    webhook `events`.
 
     Called once at the end of every change (by `changing`, and by the admin's hooks), so
     the counts are right whatever the change did to the plan's items and tasks.
@@ -109,6 +117,7 @@ def record_change(
         for entry in entries:
             entry.version = version
         HistoryEntry.objects.bulk_create(entries)
+    notify.announce(plan_id, now, list(events))
 
 
 def _count(rows: models.QuerySet) -> Coalesce:
@@ -126,6 +135,7 @@ class Change:
     now: datetime.datetime
     user: Any
     entries: list[HistoryEntry] = field(default_factory=list)
+    events: list[notify.Event] = field(default_factory=list)
     # Set when the change may move the steps' derived due times (`plans.dues`).
     timeline_moved: bool = False
 
@@ -133,6 +143,13 @@ class Change:
         self.entries.append(
             history_entry(self.plan_id, self.now, self.user, kind, place, field, before, after)
         )
+
+    def announce(self, *events: notify.Event) -> None:
+        self.events += events
+
+    @property
+    def actor(self) -> str:
+        return author_name(self.user)
 
 
 def history_entry(
@@ -176,7 +193,9 @@ def changing(plan_id: int, user=None) -> Iterator[Change]:
         yield change
         if change.timeline_moved:
             dues.derive(plan_id)
-        record_change(plan_id, change.now, change.entries, version=version + 1)
+        record_change(
+            plan_id, change.now, change.entries, version=version + 1, events=change.events
+        )
 
 
 @transaction.atomic
@@ -192,7 +211,8 @@ def create_plan(doc, *, spec: bytes | None = None, user=None, source: str = "") 
     dues.derive(plan.pk)
     kind = ChangeKind.IMPORTED if source else ChangeKind.CREATED
     entry = history_entry(plan.pk, plan.updated_at, user, kind, after=source or str(plan))
-    record_change(plan.pk, plan.updated_at, [entry])
+    event = notify.created_event(author_name(user), source)
+    record_change(plan.pk, plan.updated_at, [entry], events=[event])
     plan.refresh_from_db(fields=["version", "updated_at", "boxes_total", "boxes_done"])
     return plan
 
@@ -236,12 +256,14 @@ def change_status(plan_id: int, *, expected: str, to: str, user) -> list[Progres
             raise StaleStatus(current)
         before, after = Status(expected).label, Status(to).label
         change.record(ChangeKind.STATUS, before=before, after=after)
+        change.announce(*notify.status_events(change.actor, expected, to))
         return _log(plan_id, [f"Status: {before} → {after}"], user, change.now)
 
 
 def add_log_entry(plan_id: int, *, update: str, user) -> ProgressLogEntry:
     with changing(plan_id, user) as change:
         change.record(ChangeKind.LOGGED, "Progress log", after=update)
+        change.announce(notify.log_event(change.actor, update, change.now))
         return _log(plan_id, [update], user, change.now)[0]
 
 
@@ -326,6 +348,7 @@ def _set_task_done(change: Change, task_id: int, done: bool) -> TaskTick:
     updates = []
     if after == PhaseStatus.DONE:
         updates.append(f"{label} complete")
+        change.announce(notify.step_completed_event(change.actor, step.position, step.title))
     elif before == PhaseStatus.DONE:
         updates.append(f"{label} reopened")
     if tick.phase is not None:
@@ -545,6 +568,7 @@ def create_share_link(
             created_by=user,
         )
         change.record(ChangeKind.SHARE_CREATED, "Share links", after=str(link))
+        change.announce(notify.share_link_event(change.actor, label, expires_at))
     return link, token
 
 
