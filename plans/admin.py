@@ -13,11 +13,12 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 
-from plans import dues, limits, operations
-from plans.forms import AdminLoginForm, ChecksText
+from plans import delivery, dues, limits, notify, operations
+from plans.forms import AdminLoginForm, ChecksText, WebhookForm
 from plans.models import (
     ChangeKind,
     ChecklistItem,
+    Delivery,
     HistoryEntry,
     MonitoringMetric,
     PendingImport,
@@ -30,6 +31,7 @@ from plans.models import (
     StepFile,
     StepTask,
     TimelinePhase,
+    Webhook,
 )
 from plans.rows import LIST_LIMITS
 
@@ -175,13 +177,15 @@ class ChangesPlan(OddFiltersRefused):
         existing = set(Plan.objects.filter(pk__in=_ids(plan_ids)).values_list("pk", flat=True))
         now = timezone.now()
         entries = {plan_id: [] for plan_id in existing}
+        events = {plan_id: [] for plan_id in existing}
         for kind, row, form in changes:
             if _plan_id(row) in entries:
                 entries[_plan_id(row)] += _history(now, request.user, kind, row, form)
+                events[_plan_id(row)] += _events(request.user, kind, row, form)
         for plan_id in sorted(existing):
             # The admin may change a phase's target, a step's place or the log's start.
             dues.derive(plan_id)
-            operations.record_change(plan_id, now, entries[plan_id])
+            operations.record_change(plan_id, now, entries[plan_id], events=events[plan_id])
 
     def changeform_view(self, request, *args, **kwargs):
         # The form checked positions and parents before the save took the plan's lock; a
@@ -285,6 +289,19 @@ def _history(now, user, kind: ChangeKind, row, form) -> list:
         # A text area sends its lines back with "\r\n": the admin calls that a change.
         if _as_saved(form.initial.get(name)) != _as_saved(form.cleaned_data.get(name))
     ]
+
+
+def _events(user, kind: ChangeKind, row, form) -> list:
+    """What the outgoing webhooks are told of a row the admin saved: a plan made, its
+    status changed, an entry added to its log."""
+    actor = operations.author_name(user)
+    if isinstance(row, Plan) and kind == ChangeKind.CREATED:
+        return [notify.created_event(actor)]
+    if isinstance(row, Plan) and form is not None and "status" in form.changed_data:
+        return notify.status_events(actor, form.initial["status"], form.cleaned_data["status"])
+    if isinstance(row, ProgressLogEntry) and kind == ChangeKind.ADDED:
+        return [notify.log_event(actor, row.update, row.logged_at)]
+    return []
 
 
 def _as_saved(value) -> str:
@@ -536,6 +553,61 @@ class HistoryEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Outgoing webhooks, as on the Webhooks page; the secret is shown once, when added."""
+
+    form = WebhookForm
+    list_display = ["__str__", "format", "enabled", "failing_since", "created_at"]
+    list_filter = ["enabled", "format"]
+    # Enabling queues what the endpoint held: the Webhooks page's button does it.
+    readonly_fields = ["enabled", "disabled_at", "disabled_reason", "failing_since", "created_at"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["url", "label", "format", "events", "priorities"]
+        if obj is None:
+            return [*fields, "secret"]
+        return [*fields, *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        if obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change and obj.format == "standard":
+            self.message_user(
+                request, f"Signing secret, shown this once: {obj.secret}", messages.WARNING
+            )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Each event on its way to each endpoint; made by the worker, never here."""
+
+    list_display = [
+        "event",
+        "webhook",
+        "state",
+        "attempts",
+        "status_code",
+        "next_attempt_at",
+        "error",
+    ]
+    list_filter = ["state", "webhook"]
+    list_select_related = ["event", "webhook"]
+    actions = ["redeliver"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send the selected deliveries again", permissions=["view"])
+    def redeliver(self, request, queryset):
+        sent = sum(delivery.redeliver(d.pk, d.webhook_id) for d in queryset)
+        self.message_user(request, f"{sent} queued again (delivered or given up ones only).")
 
 
 # The admin's login refuses an overlong username too, before django-axes records it.

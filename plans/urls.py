@@ -16,6 +16,7 @@ from plans.views import (
     share,
     share_links,
     status,
+    webhooks,
 )
 from plans.views.ids import IdConverter
 
@@ -33,6 +34,17 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("my-work/", my_work.my_work, name="my_work"),
+    path("webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("webhooks/<id:webhook_id>/", webhooks.webhook_detail, name="webhook"),
+    path("webhooks/<id:webhook_id>/edit/", webhooks.webhook_edit, name="webhook_edit"),
+    path("webhooks/<id:webhook_id>/test/", webhooks.webhook_test, name="webhook_test"),
+    path("webhooks/<id:webhook_id>/enable/", webhooks.webhook_enable, name="webhook_enable"),
+    path("webhooks/<id:webhook_id>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path(
+        "webhooks/<id:webhook_id>/deliveries/<id:delivery_id>/redeliver/",
+        webhooks.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
     path("plans/new/", plan.plan_new, name="plan_new"),
     path("plans/import/", markdown_io.plan_import, name="plan_import"),
     path(
