@@ -18,10 +18,15 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 install: $(VENV)/.installed
 
+# The webhook worker runs beside the development server and stops with it.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo --url http://$(HOST):$(PORT)/
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "  Webhook worker: started (manage.py deliver_webhooks); it stops with the server."
+	@export FIXTRACKER_BASE_URL="$${FIXTRACKER_BASE_URL:-http://$(HOST):$(PORT)}"; \
+	    $(BIN)/python manage.py deliver_webhooks -v0 & worker=$$!; \
+	    trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	    $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production's way on this machine: DEBUG off, collected static files through WhiteNoise,
 # migrations, gunicorn with gunicorn.conf.py; plain HTTP (FIXTRACKER_HTTPS=0), no TLS here.

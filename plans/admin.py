@@ -21,6 +21,7 @@ from plans.models import (
     Delivery,
     HistoryEntry,
     MonitoringMetric,
+    OutgoingEvent,
     PendingImport,
     Plan,
     PlanSpec,
@@ -579,6 +580,23 @@ class WebhookAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"Signing secret, shown this once: {obj.secret}", messages.WARNING
             )
+
+
+@admin.register(OutgoingEvent)
+class OutgoingEventAdmin(admin.ModelAdmin):
+    """Events as sent, body and all: written by the changes they tell of, never here."""
+
+    list_display = ["at", "type", "plan", "message_id"]
+    list_filter = ["type"]
+    list_select_related = ["plan"]
+    search_fields = ["message_id"]
+    raw_id_fields = ["plan"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Delivery)

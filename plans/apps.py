@@ -16,4 +16,6 @@ class PlansConfig(AppConfig):
     verbose_name = "Fix plans"
 
     def ready(self):
+        from plans import checks  # noqa: F401 (registers them)
+
         file_changed.connect(forget_fragments)

@@ -13,6 +13,7 @@ the `webhook-id` stays the same on every attempt for them to drop repeats.
 """
 
 import base64
+import contextlib
 import datetime
 import http.client
 import ipaddress
@@ -174,10 +175,8 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
 
     def cut_off():
         cut.set()
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     # A receiver that answers a byte at a time still ends at the deadline.
     timer = threading.Timer(_left(deadline), cut_off)
@@ -246,9 +245,9 @@ def slack_message(event: OutgoingEvent) -> dict:
     summary = _slack_escape(data["summary"])
     blocks = []
     if plan is not None:
-        name = _slack_escape(f"{plan['issue_id']}: {plan['fix_name']}".strip(": "))
-        head = f"*<{plan['url']}|{name or 'Untitled fix'}>*"
-        what = _slack_escape(data["summary"].split(": ", 1)[-1] if plan else data["summary"])
+        name = _slack_escape(plan_name(plan))
+        head = f"*<{plan['url']}|{name}>*" if plan["url"] else f"*{name}*"
+        what = _slack_escape(data["summary"].removeprefix(f"{plan_name(plan)}: "))
         text = f"{head}\n{what}"
         facts = f"{plan['priority']} · {plan['status_label']}"
     else:
@@ -259,6 +258,12 @@ def slack_message(event: OutgoingEvent) -> dict:
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": facts[:3000]}]})
     return {"text": summary[:3000], "blocks": blocks}
+
+
+def plan_name(plan: dict) -> str:
+    # As `str(Plan)` names it in the summary.
+    title = plan["fix_name"] or "(untitled fix)"
+    return f"{plan['issue_id']}: {title}" if plan["issue_id"] else title
 
 
 def _slack_escape(text: str) -> str:
@@ -357,7 +362,8 @@ def record(delivery: Delivery, number: int, outcome: Outcome) -> str:
     if now - failing_since >= datetime.timedelta(days=days):
         current.state, current.next_attempt_at = DeliveryState.HELD, None
         current.save()
-        disable(current.webhook_id, f"Every attempt failed for {days} days; the last: {current.error}")
+        why = f"Every attempt failed for {days} days; the last: {current.error}"
+        disable(current.webhook_id, why)
         return f"failed ({current.error}); endpoint disabled"
     if current.state != DeliveryState.SENDING:
         # Taken for lost and queued again meanwhile (`recover`): that attempt stands.
@@ -374,6 +380,7 @@ def record(delivery: Delivery, number: int, outcome: Outcome) -> str:
     return f"failed ({current.error}); next attempt at {current.next_attempt_at:%H:%M:%S}"
 
 
+@transaction.atomic
 def disable(webhook_id: int, reason: str) -> None:
     """Disable an endpoint; its waiting deliveries are held until it is enabled again."""
     now = timezone.now()

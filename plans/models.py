@@ -471,7 +471,7 @@ class Webhook(models.Model):
     )
     # The Standard Webhooks signing secret, "whsec_" and base64. Kept to sign each attempt,
     # shown once when made; the admin and the pages never show it again.
-    secret = models.CharField(max_length=200, editable=False)
+    secret = models.CharField(max_length=200)
     # Event types wanted, and the priorities of the plans they are wanted for (none: all).
     events = models.JSONField(default=list)
     priorities = models.JSONField(default=list, blank=True)

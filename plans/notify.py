@@ -112,8 +112,10 @@ def plan_facts(plan: Plan | None) -> dict | None:
     }
 
 
-def absolute(path: str) -> str:
-    return f"{settings.FIXTRACKER_BASE_URL}{path}"
+def absolute(path: str) -> str | None:
+    """The address of `path` as people open it; None until FIXTRACKER_BASE_URL is set."""
+    base = settings.FIXTRACKER_BASE_URL
+    return f"{base}{path}" if base else None
 
 
 def body(event: Event, plan: Plan | None, now: datetime.datetime) -> str:
@@ -158,7 +160,8 @@ def step_completed_event(actor: str, position: int, title: str) -> Event:
 
 def log_event(actor: str, update: str, logged_at: datetime.datetime) -> Event:
     entry = {"update": update, "logged_at": logged_at.isoformat()}
-    return Event(WebhookEvent.LOG_ENTRY_ADDED, actor, f"logged “{quoted(update)}”", {"entry": entry})
+    what = f"logged “{quoted(update)}”"
+    return Event(WebhookEvent.LOG_ENTRY_ADDED, actor, what, {"entry": entry})
 
 
 def share_link_event(actor: str, label: str, expires_at) -> Event:

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from plans.models import ChecklistKind, PlanSpec
+from plans.models import ChecklistKind, PlanSpec, Webhook
 from plans.operations import create_share_link
 from tests.factories import template_plan
 
@@ -101,6 +101,29 @@ MATRIX = {
         lambda o: {"plan_id": o["plan"].pk, "kind": "prerequisites", "row_id": o["row"].pk},
         {"POST": (LOGIN, 403, 400, LOGIN)},
     ),
+    # Staff who manage webhooks only (tests/test_webhook_pages.py): an editor is not staff.
+    "webhooks": (lambda o: {}, {"GET": (LOGIN, 403, 403, LOGIN), "POST": (LOGIN, 403, 403, LOGIN)}),
+    "webhook": (lambda o: {"webhook_id": o["webhook"].pk}, {"GET": (LOGIN, 403, 403, LOGIN)}),
+    "webhook_edit": (
+        lambda o: {"webhook_id": o["webhook"].pk},
+        {"POST": (LOGIN, 403, 403, LOGIN)},
+    ),
+    "webhook_test": (
+        lambda o: {"webhook_id": o["webhook"].pk},
+        {"POST": (LOGIN, 403, 403, LOGIN)},
+    ),
+    "webhook_enable": (
+        lambda o: {"webhook_id": o["webhook"].pk},
+        {"POST": (LOGIN, 403, 403, LOGIN)},
+    ),
+    "webhook_delete": (
+        lambda o: {"webhook_id": o["webhook"].pk},
+        {"GET": (LOGIN, 403, 403, LOGIN), "POST": (LOGIN, 403, 403, LOGIN)},
+    ),
+    "webhook_redeliver": (
+        lambda o: {"webhook_id": o["webhook"].pk, "delivery_id": 999_999},
+        {"POST": (LOGIN, 403, 403, LOGIN)},
+    ),
 }
 
 
@@ -125,7 +148,8 @@ def objects(reader, engineer):
     plan = template_plan()
     PlanSpec.objects.create(plan=plan, data=b"# Fix Specification: X\n")
     link, token = create_share_link(plan.pk)
-    return {"plan": plan, "row": _row(plan), "link": link, "token": token}
+    webhook = Webhook.objects.create(url="https://hooks.example.com/x", events=["plan.created"])
+    return {"plan": plan, "row": _row(plan), "link": link, "token": token, "webhook": webhook}
 
 
 def client_for(role: str, reader, engineer) -> Client:

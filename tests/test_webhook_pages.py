@@ -195,3 +195,59 @@ def test_pages_run_a_constant_number_of_queries(sam, receiver, count, django_ass
         assert sam.get("/webhooks/").status_code == 200
     with django_assert_num_queries(7):
         assert sam.get(f"/webhooks/{webhook.pk}/").status_code == 200
+
+
+def test_the_admin_adds_a_webhook_and_shows_its_secret_once(admin_client, receiver):
+    response = admin_client.post(
+        "/admin/plans/webhook/add/",
+        {"url": receiver.url, "format": "standard", "events": ["plan.created"]},
+        follow=True,
+    )
+
+    webhook = Webhook.objects.get()
+    assert response.status_code == 200
+    assert f"shown this once: {webhook.secret}" in response.content.decode()
+    change = admin_client.get(f"/admin/plans/webhook/{webhook.pk}/change/")
+    assert change.status_code == 200 and webhook.secret not in change.content.decode()
+
+
+def test_status_changes_and_log_entries_made_in_the_admin_are_sent(admin_client, receiver):
+    from tests.html_forms import form_values
+    from tests.test_admin_limits import add_inline_rows
+
+    add(admin_client, receiver.url, events=["plan.status_changed", "log.entry_added"])
+    plan = create_plan_from_template(fix_name="Admin made")
+    url = f"/admin/plans/plan/{plan.pk}/change/"
+    data = form_values(admin_client.get(url).content.decode())
+    data["status"] = "in_review"
+    data = add_inline_rows(
+        data,
+        "log_entries",
+        [{"logged_at_0": "2026-11-29", "logged_at_1": "10:00:00", "update": "From the admin"}],
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    deliver()
+    types = [(got.json["type"], got.json["data"]["actor"]) for got in receiver.received]
+    assert types == [("plan.status_changed", "admin"), ("log.entry_added", "admin")]
+    status = receiver.received[0].json["data"]["status_change"]
+    assert status == {"from": "planning", "to": "in_review"}
+
+
+def test_the_admins_send_again_action(admin_client, receiver):
+    add(admin_client, receiver.url)
+    create_plan_from_template(fix_name="Again from the admin")
+    deliver()
+    sent = Delivery.objects.get()
+
+    response = admin_client.post(
+        "/admin/plans/delivery/",
+        {"action": "redeliver", "_selected_action": [sent.pk]},
+        follow=True,
+    )
+
+    assert b"1 queued again" in response.content
+    deliver()
+    assert len(receiver.received) == 2

@@ -130,9 +130,7 @@ def test_each_kind_of_event_is_sent_to_who_wants_it(alice, receiver):
     alice.post(f"/plans/{plan.pk}/share/", {"label": "Support", "expires_in": "7"}, headers=HTMX)
     step = plan.steps.first()
     for task in step.tasks.all():
-        alice.post(
-            f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/", {"done": "true"}, headers=HTMX
-        )
+        alice.post(f"/plans/{plan.pk}/rows/tasks/{task.pk}/done/", {"done": "true"}, headers=HTMX)
     for before, after in [("planning", "in_progress"), ("in_progress", "in_review")]:
         alice.post(f"/plans/{plan.pk}/status/", {"expected": before, "to": after}, headers=HTMX)
     deployed = {"expected": "in_review", "to": "deployed"}

@@ -6,6 +6,7 @@ redirected). What a button does is in `plans.delivery` and `plans.notify`.
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -59,9 +60,12 @@ def webhook_list(request):
         held=Count("deliveries", filter=Q(deliveries__state=DeliveryState.HELD)),
     )
     status = 422 if form.is_bound else 200
-    return render(
-        request, "plans/webhooks.html", {"webhooks": webhooks, "form": form}, status=status
-    )
+    context = {
+        "webhooks": webhooks,
+        "form": form,
+        "base_url": settings.FIXTRACKER_BASE_URL,
+    }
+    return render(request, "plans/webhooks.html", context, status=status)
 
 
 WAITING = [DeliveryState.PENDING, DeliveryState.SENDING]
@@ -75,9 +79,7 @@ def webhook_detail(request, webhook_id: int):
 
 
 def _endpoint_page(request, webhook: Webhook, *, form=None, new_secret: str = "", status=200):
-    deliveries = list(
-        Delivery.objects.filter(webhook=webhook).select_related("event")[: SHOWN + 1]
-    )
+    deliveries = list(Delivery.objects.filter(webhook=webhook).select_related("event")[: SHOWN + 1])
     context = {
         "webhook": webhook,
         "deliveries": deliveries[:SHOWN],

@@ -68,6 +68,8 @@ class Served:
     sessions: list[str]
     doomed: list[int]
     admin_session: str
+    # The server's environment: for manage.py commands on its database.
+    env: dict
 
     def client(self, i: int) -> "HttpClient":
         return HttpClient(self.url, self.sessions[i])
@@ -158,6 +160,7 @@ def _serve(tmp_path, instances: int, **settings: str):
                 seeded["sessions"],
                 seeded["doomed"],
                 seeded["admin"],
+                env,
             )
     finally:
         for server in servers:
