@@ -5,6 +5,7 @@ everything else is fixed here. A malformed value stops start-up rather than bein
 at. With DEBUG off the defaults are the production ones: HTTPS only, HSTS, secure cookies.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -230,8 +231,23 @@ FIXTRACKER_WEBHOOK_DISABLE_AFTER_DAYS = env_int("FIXTRACKER_WEBHOOK_DISABLE_AFTE
 # Finished deliveries are kept this long to show, then deleted by the worker.
 FIXTRACKER_WEBHOOK_KEEP_DAYS = env_int("FIXTRACKER_WEBHOOK_KEEP_DAYS", 30)
 # Addresses in private, loopback, link-local and other non-public ranges are refused, so a
-# webhook cannot reach inside the network; networks listed here (CIDR) are let through.
-FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS = env_list("FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS", [])
+# webhook cannot reach inside the network; networks listed here (CIDR) are let through. A
+# developer's machine (DEBUG on) lets its own loopback through, to try a local receiver.
+FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS = env_list(
+    "FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEBUG else []
+)
+for _network in FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS holds {_network!r}, not a network like "
+            "10.0.0.0/8."
+        ) from None
+if FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS < 1 or FIXTRACKER_WEBHOOK_RETRY_HOURS < 1:
+    raise ImproperlyConfigured(
+        "FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS and FIXTRACKER_WEBHOOK_RETRY_HOURS must be at least 1."
+    )
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
