@@ -11,7 +11,9 @@ from plans.defaults import create_plan_from_template
 from plans.models import Delivery, OutgoingEvent, Webhook
 from tests.receivers import Answer, Receiver
 
-pytestmark = pytest.mark.django_db
+# The worker runs in this process and, as in production, closes its database connection
+# between tasks: each test commits, rather than running inside one transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)

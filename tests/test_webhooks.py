@@ -23,7 +23,9 @@ from plans.models import Delivery, OutgoingEvent, ProgressLogEntry, Status, Webh
 from tests.conftest import HTMX
 from tests.receivers import Answer, Receiver, unused_port
 
-pytestmark = pytest.mark.django_db
+# The worker runs in this process and, as in production, closes its database connection
+# between tasks: each test commits, rather than running inside one transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
