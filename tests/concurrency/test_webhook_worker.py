@@ -68,8 +68,10 @@ def start_worker(served):
     yield start
     for worker in workers:
         worker.terminate()
-    for worker in workers:
-        worker.wait(timeout=30)
+    # SIGTERM ends a worker after the attempt in hand, cleanly.
+    codes = [worker.wait(timeout=30) for worker in workers]
+    errors = [worker.stderr.read().decode() for worker in workers]
+    assert codes == [0] * len(workers), errors
 
 
 def counts(served) -> dict:
