@@ -107,12 +107,10 @@ def _allowed(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def addresses(host: str, port: int) -> list[str]:
-    """The addresses `host` resolves to, all of them allowed, or Refused."""
-    try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise OSError(f"could not find host {host}: {error}") from None
+def addresses(host: str, port: int, seconds: float | None = None) -> list[str]:
+    """The addresses `host` resolves to, all of them allowed, or Refused; OSError when it
+    is not found within `seconds` (the timeout by default)."""
+    found = _look_up(host, port, seconds or settings.FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS)
     result = list(dict.fromkeys(info[4][0] for info in found))
     refused = [address for address in result if not _allowed(address)]
     if refused:
@@ -122,6 +120,27 @@ def addresses(host: str, port: int) -> list[str]:
             "FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS can allow it."
         )
     return result
+
+
+def _look_up(host: str, port: int, seconds: float) -> list:
+    # getaddrinfo cannot be interrupted, and a resolver that does not answer holds it for
+    # as long as the system says: it waits in a thread of its own, for `seconds` at most.
+    answer = {}
+
+    def look_up():
+        try:
+            answer["found"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as error:
+            answer["error"] = error
+
+    thread = threading.Thread(target=look_up, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise OSError(f"could not find host {host}: no answer within {seconds:.0f} s")
+    if "error" in answer:
+        raise OSError(f"could not find host {host}: {answer['error']}")
+    return answer["found"]
 
 
 def refused_now(url: str) -> str:
@@ -156,7 +175,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         parts = urlsplit(check_url(url))
         https = parts.scheme == "https"
         port = parts.port or (443 if https else 80)
-        found = addresses(parts.hostname, port)
+        found = addresses(parts.hostname, port, _left(deadline))
     except Refused as error:
         return Outcome(error=f"refused: {error}")
     except OSError as error:

@@ -9,6 +9,7 @@ app and django-tasks read.
 import datetime
 import io
 import json
+import threading
 import time
 
 import pytest
@@ -489,3 +490,25 @@ def test_a_plan_without_webhooks_writes_no_events(alice):
     assert Status(plan.__class__.objects.get().status) == Status.IN_PROGRESS
     assert not OutgoingEvent.objects.exists()
     assert not DBTaskResult.objects.exists()
+
+
+def test_a_host_name_that_does_not_resolve_in_time_ends_the_attempt(
+    receiver, monkeypatch, settings
+):
+    settings.FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS = 1
+    add_webhook(receiver.url, "--events", "plan.created")
+    answered = threading.Event()
+
+    def resolver_that_hangs(*args, **kwargs):
+        answered.wait(30)
+        raise OSError("gave up")
+
+    monkeypatch.setattr(delivery.socket, "getaddrinfo", resolver_that_hangs)
+    create_plan_from_template(fix_name="Slow DNS")
+
+    began = time.monotonic()
+    deliver()
+    answered.set()
+
+    assert time.monotonic() - began < 3
+    assert Delivery.objects.get().error == "could not find host 127.0.0.1: no answer within 1 s"
