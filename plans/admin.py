@@ -572,6 +572,10 @@ class WebhookAdmin(admin.ModelAdmin):
             return [*fields, "secret"]
         return [*fields, *self.readonly_fields]
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # A filter on the secret would answer yes or no to guesses at it.
+        return "secret" not in lookup and super().lookup_allowed(lookup, value, request)
+
     def save_model(self, request, obj, form, change):
         if obj.created_by_id is None:
             obj.created_by = request.user
@@ -622,7 +626,14 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Send the selected deliveries again", permissions=["view"])
+    def lookup_allowed(self, lookup, value, request=None):
+        return "secret" not in lookup and super().lookup_allowed(lookup, value, request)
+
+    def has_redeliver_permission(self, request):
+        # As the Webhooks page's Redeliver button asks.
+        return request.user.has_perm("plans.change_webhook")
+
+    @admin.action(description="Send the selected deliveries again", permissions=["redeliver"])
     def redeliver(self, request, queryset):
         sent = sum(delivery.redeliver(d.pk, d.webhook_id) for d in queryset)
         self.message_user(request, f"{sent} queued again (delivered or given up ones only).")

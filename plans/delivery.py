@@ -26,7 +26,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -54,6 +54,8 @@ RESPONSE_SHOWN = 1000
 USER_AGENT = "FixTracker-Webhooks/1.0"
 FIRST_ATTEMPT_PRIORITY = 10
 RETRY_PRIORITY = 0
+# What a URL's path and query keep as they are: everything printable in ASCII but space.
+URL_SAFE = "".join(chr(c) for c in range(33, 127))
 # Standard Webhooks secrets are 24 to 64 random bytes.
 SECRET_BYTES = 24
 
@@ -81,9 +83,10 @@ def check_secret(secret: str) -> str:
 def check_url(url: str) -> str:
     """Refuse a URL that is not plain http(s) to a host (no user or password in it)."""
     try:
+        url.encode()
         parts = urlsplit(url)
         port = parts.port
-    except ValueError as error:
+    except (ValueError, UnicodeError) as error:
         raise Refused(f"Not a URL: {error}.") from None
     if parts.scheme not in ("http", "https"):
         raise Refused("Only http:// and https:// URLs can receive webhooks.")
@@ -96,6 +99,22 @@ def check_url(url: str) -> str:
     return url
 
 
+# IPv6 ranges that carry an IPv4 address inside, which a gateway may deliver to that
+# (private) IPv4 host: NAT64, 6to4, Teredo, IPv4-compatible; and the old site-local range.
+# Python 3.11 counts some of them as global.
+EMBEDDING = [
+    ipaddress.ip_network(network)
+    for network in [
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",
+        "2002::/16",
+        "2001::/32",
+        "::/96",
+        "fec0::/10",
+    ]
+]
+
+
 def _allowed(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if ip.version == 6 and ip.ipv4_mapped is not None:
@@ -103,8 +122,10 @@ def _allowed(address: str) -> bool:
     for network in settings.FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS:
         if ip in ipaddress.ip_network(network, strict=False):
             return True
+    if ip.version == 6 and any(ip in network for network in EMBEDDING):
+        return False
     # Public unicast only: no private, loopback, link-local, shared, reserved or multicast.
-    return ip.is_global and not ip.is_multicast
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved)
 
 
 def addresses(host: str, port: int, seconds: float | None = None) -> list[str]:
@@ -115,9 +136,10 @@ def addresses(host: str, port: int, seconds: float | None = None) -> list[str]:
     refused = [address for address in result if not _allowed(address)]
     if refused:
         # All or none: a name that also points inside the network is not called at all.
+        # Not which address: the form would otherwise answer what internal names resolve to.
         raise Refused(
-            f"{host} resolves to {refused[0]}, a private, loopback or reserved address; "
-            "FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS can allow it."
+            f"{host} resolves to a private, loopback or reserved address; "
+            "FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS can allow its network."
         )
     return result
 
@@ -209,16 +231,17 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         else:
             connection = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
         connection.sock = sock
-        path = parts.path or "/"
+        # As a browser sends it: characters outside ASCII percent-encoded, the rest as given.
+        path = quote(parts.path or "/", safe=URL_SAFE)
         if parts.query:
-            path += "?" + parts.query
+            path += "?" + quote(parts.query, safe=URL_SAFE)
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
         data = response.read(settings.FIXTRACKER_WEBHOOK_RESPONSE_BYTES)
         if cut.is_set():
             # Cut off mid-answer: what it said so far may not be all it meant to say.
             return Outcome(error=f"timed out after {timeout} s")
-        text = data.decode("utf-8", "replace").replace("\x00", "")
+        text = data.decode("utf-8", "replace").replace("\x00", "\ufffd")
         return Outcome(response.status, text[:RESPONSE_SHOWN])
     except (OSError, http.client.HTTPException, ValueError) as failure:
         if cut.is_set():
@@ -240,8 +263,14 @@ def _said(error: BaseException | None, timeout: float) -> str:
         return "connection refused"
     if isinstance(error, ssl.SSLError):
         return f"TLS: {error.reason or error}"
-    text = str(error) or type(error).__name__
-    return text[:300]
+    # The receiver's own bytes may be in it (a bad status line): kept printable, as the
+    # database (PostgreSQL takes no NUL) and the page want them.
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return printable(text)[:300]
+
+
+def printable(text: str) -> str:
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
 
 
 def request_of(delivery: Delivery) -> tuple[bytes, dict[str, str]]:
@@ -274,9 +303,14 @@ def slack_message(event: OutgoingEvent) -> dict:
         facts = "FixTracker"
     if data["actor"]:
         facts += f" · by {_slack_escape(data['actor'])}"
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": facts[:3000]}]})
+    # `verbatim`: Slack links and mentions only as written above, none found in user text.
+    blocks.append({"type": "section", "text": _mrkdwn(text)})
+    blocks.append({"type": "context", "elements": [_mrkdwn(facts)]})
     return {"text": summary[:3000], "blocks": blocks}
+
+
+def _mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": text[:3000], "verbatim": True}
 
 
 def plan_name(plan: dict) -> str:
@@ -325,43 +359,58 @@ def attempt(delivery_id: int, number: int) -> str:
     delivery = mine.select_related("event", "webhook").first()
     if delivery is None:
         return "made already"
-    if not delivery.webhook.enabled:
-        mine.update(state=DeliveryState.HELD, next_attempt_at=None)
-        return "held: endpoint disabled"
-    lease = now + datetime.timedelta(seconds=settings.FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS)
-    claimed = mine.update(
-        state=DeliveryState.SENDING,
-        attempts=number,
-        last_attempt_at=now,
-        next_attempt_at=None,
-        lease_until=lease + LEASE_MARGIN,
-    )
+    with transaction.atomic():
+        # The endpoint's row first (see `enable`): enabled now, or held for when it is.
+        enabled = _lock_webhook(delivery.webhook_id)
+        if not enabled:
+            mine.update(state=DeliveryState.HELD, next_attempt_at=None)
+            return "held: endpoint disabled"
+        lease = now + datetime.timedelta(seconds=settings.FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS)
+        claimed = mine.update(
+            state=DeliveryState.SENDING,
+            attempts=number,
+            last_attempt_at=now,
+            next_attempt_at=None,
+            lease_until=lease + LEASE_MARGIN,
+        )
     if not claimed:
         return "made already"
     body, headers = request_of(delivery)
     outcome = post(delivery.webhook.url, body, headers)
     said = record(delivery, number, outcome)
     level = logging.INFO if outcome.ok else logging.WARNING
+    # The endpoint by id and host: a Slack URL's path is its credential.
+    host = urlsplit(delivery.webhook.url).hostname
+    event = delivery.event
     logger.log(
         level,
-        "webhook %s %s to %s attempt %s: %s",
-        delivery.event.type,
-        delivery.event.message_id,
-        delivery.webhook.url,
+        "webhook %s to endpoint %s (%s), %s %s, attempt %s: %s",
+        delivery.pk,
+        delivery.webhook_id,
+        host,
+        event.type,
+        event.message_id,
         number,
         said,
     )
     return said
 
 
+def _lock_webhook(webhook_id: int) -> bool | None:
+    """Lock an endpoint's row; whether it is enabled (None: deleted)."""
+    rows = Webhook.objects.select_for_update().filter(pk=webhook_id)
+    return rows.values_list("enabled", flat=True).first()
+
+
 @transaction.atomic
 def record(delivery: Delivery, number: int, outcome: Outcome) -> str:
     """Record attempt `number`'s outcome; when it failed, queue the next or give up."""
     now = timezone.now()
+    _lock_webhook(delivery.webhook_id)
     rows = Delivery.objects.select_for_update().filter(pk=delivery.pk, attempts=number)
     current = rows.first()
     if current is None:
-        return "outcome dropped: redelivered meanwhile"
+        return "outcome dropped: deleted or redelivered meanwhile"
     current.status_code = outcome.status_code
     current.response = outcome.response
     current.error = outcome.error[:300] if not outcome.ok else ""
@@ -403,6 +452,7 @@ def record(delivery: Delivery, number: int, outcome: Outcome) -> str:
 def disable(webhook_id: int, reason: str) -> None:
     """Disable an endpoint; its waiting deliveries are held until it is enabled again."""
     now = timezone.now()
+    _lock_webhook(webhook_id)
     Webhook.objects.filter(pk=webhook_id).update(
         enabled=False, disabled_at=now, disabled_reason=reason[:300]
     )
@@ -413,7 +463,14 @@ def disable(webhook_id: int, reason: str) -> None:
 
 @transaction.atomic
 def enable(webhook_id: int) -> int:
-    """Enable an endpoint and queue what it held; how many deliveries were queued."""
+    """Enable an endpoint and queue what it held; how many deliveries were queued.
+
+    Locks: the endpoint's row, then its deliveries' rows, as every writer of a delivery's
+    state does (`attempt`, `record`, `disable`): an attempt that finds the endpoint
+    disabled holds its delivery before this looks for held ones, or after it, when the
+    endpoint is enabled again and the attempt is made.
+    """
+    _lock_webhook(webhook_id)
     Webhook.objects.filter(pk=webhook_id).update(
         enabled=True, disabled_at=None, disabled_reason="", failing_since=None
     )
@@ -425,13 +482,19 @@ def enable(webhook_id: int) -> int:
 
 @transaction.atomic
 def redeliver(delivery_id: int, webhook_id: int) -> bool:
-    """Send a delivered or given-up delivery again (same `webhook-id`), retrying as new."""
+    """Send a delivery again now (same `webhook-id`): a delivered or given-up one with a
+    new day of retries, a waiting one without waiting for its retry."""
+    _lock_webhook(webhook_id)
     rows = Delivery.objects.select_for_update().filter(
         pk=delivery_id,
         webhook_id=webhook_id,
-        state__in=[DeliveryState.DELIVERED, DeliveryState.FAILED],
+        state__in=[DeliveryState.DELIVERED, DeliveryState.FAILED, DeliveryState.PENDING],
     )
-    return bool(_requeue(list(rows), timezone.now(), fresh_window=True))
+    found = list(rows)
+    waiting = [d for d in found if d.state == DeliveryState.PENDING]
+    done = [d for d in found if d.state != DeliveryState.PENDING]
+    now = timezone.now()
+    return bool(_requeue(done, now, fresh_window=True) + _requeue(waiting, now, fresh_window=False))
 
 
 def _requeue(deliveries: list[Delivery], now, *, fresh_window: bool) -> int:
@@ -473,7 +536,14 @@ def recover(now: datetime.datetime | None = None) -> int:
             next_attempt_at__lt=now - LEASE_MARGIN,
         )
         found = list(lost[:500]) + list(orphaned[:500])
-        return _requeue(found, now, fresh_window=False)
+        # Lost attempts count: one lost past the retry window is given up, not made again.
+        expired = [d for d in found if now >= d.retry_until]
+        for lost_one in expired:
+            lost_one.state, lost_one.next_attempt_at = DeliveryState.FAILED, None
+            lost_one.lease_until = None
+            lost_one.error = lost_one.error or "lost with its worker"
+        Delivery.objects.bulk_update(expired, ["state", "next_attempt_at", "lease_until", "error"])
+        return _requeue([d for d in found if d not in expired], now, fresh_window=False)
 
 
 def prune(now: datetime.datetime | None = None) -> int:

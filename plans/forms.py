@@ -537,7 +537,8 @@ class WebhookForm(ChecksText, LabelsWithoutColons, forms.ModelForm):
     secret = forms.CharField(
         required=False,
         max_length=200,
-        help_text="Leave blank for a new random one (whsec_…), shown once when saved.",
+        help_text="Standard format only. Leave blank for a new random one (whsec_…), "
+        "shown once when saved.",
     )
 
     class Meta:
@@ -567,6 +568,10 @@ class WebhookForm(ChecksText, LabelsWithoutColons, forms.ModelForm):
             raise ValidationError(str(error)) from None
         if why := refused_now(url):
             raise ValidationError(why)
+        others = Webhook.objects.filter(url=url).exclude(pk=self.instance.pk)
+        if other := others.first():
+            # Each event would reach it twice; one endpoint's settings say what it gets.
+            raise ValidationError(f"“{other}” already sends to this URL; change that one.")
         return url
 
     def clean_secret(self):

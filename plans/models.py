@@ -5,6 +5,7 @@ Every part of `fix-plan-template.md` is a field or a row here, so the app can ac
 """
 
 import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -490,7 +491,14 @@ class Webhook(models.Model):
         constraints = [choice_check("format", WebhookFormat)]
 
     def __str__(self):
-        return self.label or self.url
+        return self.label or self.site
+
+    @property
+    def site(self) -> str:
+        """The URL without its path: a Slack URL's path is its credential, not shown to
+        those who may only look."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}/…" if parts.netloc else "(no host)"
 
     def wants(self, event_type: str, priority: str) -> bool:
         return event_type in self.events and (not self.priorities or priority in self.priorities)

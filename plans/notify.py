@@ -11,6 +11,7 @@ import datetime
 import json
 import uuid
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from django.conf import settings
 from django.urls import reverse
@@ -87,13 +88,15 @@ def _wants(webhook: Webhook, event: Event, events: list[Event], priority: str) -
 
 
 def _delivery(event: OutgoingEvent, webhook: Webhook, now: datetime.datetime) -> Delivery:
+    # Queued whether or not the endpoint is enabled: its attempt looks, under the endpoint's
+    # lock, and holds it for when it is (`plans.delivery.attempt`). Read here, unlocked, it
+    # could change before this change commits.
     return Delivery(
         event=event,
         webhook=webhook,
-        # A disabled endpoint's events wait for it to be enabled again; none is dropped.
-        state=DeliveryState.PENDING if webhook.enabled else DeliveryState.HELD,
+        state=DeliveryState.PENDING,
         created_at=now,
-        next_attempt_at=now if webhook.enabled else None,
+        next_attempt_at=now,
         retry_until=now + datetime.timedelta(hours=settings.FIXTRACKER_WEBHOOK_RETRY_HOURS),
     )
 
@@ -127,8 +130,12 @@ def body(event: Event, plan: Plan | None, now: datetime.datetime) -> str:
         "plan": plan_facts(plan),
         **event.details,
     }
-    stamp = now.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
-    return json.dumps({"type": str(event.type), "timestamp": stamp, "data": data})
+    return json.dumps({"type": str(event.type), "timestamp": utc(now), "data": data})
+
+
+def utc(moment: datetime.datetime) -> str:
+    """As every time in a payload is written: ISO 8601 in UTC, with a Z."""
+    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
 def quoted(text: str) -> str:
@@ -148,6 +155,8 @@ def status_events(actor: str, before: str, after: str) -> list[Event]:
 
 
 def created_event(actor: str, source: str = "") -> Event:
+    # The file's name, not where it lay on the server.
+    source = PurePath(source).name if PurePath(source).is_absolute() else source
     what = f"imported from {quoted(source)}" if source else "plan created"
     return Event(WebhookEvent.PLAN_CREATED, actor, what, {"source": source})
 
@@ -159,14 +168,14 @@ def step_completed_event(actor: str, position: int, title: str) -> Event:
 
 
 def log_event(actor: str, update: str, logged_at: datetime.datetime) -> Event:
-    entry = {"update": update, "logged_at": logged_at.isoformat()}
+    entry = {"update": update, "logged_at": utc(logged_at)}
     what = f"logged “{quoted(update)}”"
     return Event(WebhookEvent.LOG_ENTRY_ADDED, actor, what, {"entry": entry})
 
 
 def share_link_event(actor: str, label: str, expires_at) -> Event:
     # Never the link itself: its token is not stored, and a channel is not a stakeholder.
-    link = {"label": label, "expires_at": expires_at.isoformat() if expires_at else None}
+    link = {"label": label, "expires_at": utc(expires_at) if expires_at else None}
     what = f"share link “{quoted(label)}” created" if label else "share link created"
     return Event(WebhookEvent.SHARE_LINK_CREATED, actor, what, {"share_link": link})
 

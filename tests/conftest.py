@@ -1,8 +1,10 @@
+import datetime
 import os
 from pathlib import Path
 
 import pytest
 from django.core.cache import caches
+from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
 # CI replays the same examples every run, so a red build always means a change broke
@@ -98,3 +100,49 @@ def upload_and_import(client, content: bytes, name: str = "plan.md", **kwargs):
         return response
     assert client.get(response["Location"]).status_code == 200  # the preview
     return client.post(response["Location"], **kwargs)
+
+
+# Outgoing webhooks: receivers on 127.0.0.1 (tests/receivers.py) and a clock to move on.
+
+
+@pytest.fixture
+def loopback_webhooks(settings):
+    """Webhooks may call 127.0.0.1, where the tests' receivers listen; attempts are short."""
+    settings.FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    settings.FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS = 2
+    settings.FIXTRACKER_BASE_URL = "https://fixtracker.example.com"
+    return settings
+
+
+@pytest.fixture
+def receiver():
+    from tests.receivers import Receiver
+
+    receiver = Receiver().start()
+    yield receiver
+    receiver.released.set()
+    receiver.stop()
+
+
+class Clock:
+    """`timezone.now`, moved on by `advance` or `to`."""
+
+    def __init__(self):
+        self.real = timezone.now
+        self.offset = datetime.timedelta()
+
+    def __call__(self):
+        return self.real() + self.offset
+
+    def to(self, moment: datetime.datetime) -> None:
+        self.offset += max(datetime.timedelta(), moment - self())
+
+    def advance(self, **delta) -> None:
+        self.offset += datetime.timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(timezone, "now", clock)
+    return clock

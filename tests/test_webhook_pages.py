@@ -9,17 +9,11 @@ from django.test import Client
 
 from plans.defaults import create_plan_from_template
 from plans.models import Delivery, OutgoingEvent, Webhook
-from tests.receivers import Answer, Receiver
+from tests.receivers import Answer
 
 # The worker runs in this process and, as in production, closes its database connection
 # between tasks: each test commits, rather than running inside one transaction.
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def loopback_allowed(settings):
-    settings.FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    settings.FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS = 2
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loopback_webhooks")]
 
 
 @pytest.fixture
@@ -35,17 +29,9 @@ def sam(client, staff):
     return client
 
 
-@pytest.fixture
-def receiver():
-    receiver = Receiver().start()
-    yield receiver
-    receiver.released.set()
-    receiver.stop()
-
-
 def add(client, url: str, **fields):
     data = {"url": url, "format": "standard", "events": ["plan.created", "plan.deployed"]}
-    return client.post("/webhooks/", {**data, **fields})
+    return client.post("/webhooks/", {**data, **fields}, follow=True)
 
 
 def deliver():

@@ -4,11 +4,12 @@ import re
 
 from django import template
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from plans import limits
-from plans.markdown.format import PLACEHOLDER, VARIABLE_RE, fill_variables, moment
+from plans.markdown.format import PLACEHOLDER, VARIABLE_RE, fill_variables, moment, zone_of
 from plans.markdown.render import render_markdown
 
 register = template.Library()
@@ -98,6 +99,15 @@ def cells(row, kind) -> list[tuple[str, str]]:
         label = kind.form.base_fields[name].label
         values.append((label, display() if display else getattr(row, name)))
     return values
+
+
+@register.filter
+def when_exact(value) -> str:
+    """`when` to the second: for retries seconds apart."""
+    if not value:
+        return ""
+    exact = timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    return format_html('<time datetime="{}">{} {}</time>', value.isoformat(), exact, zone_of(value))
 
 
 @register.filter

@@ -13,11 +13,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from plans import delivery, notify
-from plans.forms import WebhookForm
+from plans.forms import SUBSCRIBABLE, WebhookForm
 from plans.models import Delivery, DeliveryState, Webhook, WebhookFormat
 from plans.operations import author_name
 
@@ -53,8 +54,9 @@ def webhook_list(request):
         if form.is_valid():
             form.instance.created_by = request.user
             webhook = form.save()
-            # The secret exists on this page only: rendered, not redirected.
-            return _endpoint_page(request, webhook, new_secret=webhook.secret)
+            # Shown once, on the page this redirects to: a reload there adds nothing again.
+            request.session[NEW_SECRET] = [webhook.pk, webhook.secret]
+            return redirect("webhook", webhook.pk)
     webhooks = Webhook.objects.annotate(
         waiting=Count("deliveries", filter=Q(deliveries__state__in=WAITING)),
         held=Count("deliveries", filter=Q(deliveries__state=DeliveryState.HELD)),
@@ -64,22 +66,30 @@ def webhook_list(request):
         "webhooks": webhooks,
         "form": form,
         "base_url": settings.FIXTRACKER_BASE_URL,
+        "event_kinds": len(SUBSCRIBABLE),
     }
     return render(request, "plans/webhooks.html", context, status=status)
 
 
 WAITING = [DeliveryState.PENDING, DeliveryState.SENDING]
+# The session key that carries a new endpoint's secret to its page, once.
+NEW_SECRET = "webhook_new_secret"
 
 
 @require_GET
 @staff_with("view")
 def webhook_detail(request, webhook_id: int):
     webhook = get_object_or_404(Webhook, pk=webhook_id)
-    return _endpoint_page(request, webhook)
+    new_secret = ""
+    if NEW_SECRET in request.session:
+        pk, secret = request.session.pop(NEW_SECRET)
+        new_secret = secret if pk == webhook.pk else ""
+    return _endpoint_page(request, webhook, new_secret=new_secret)
 
 
 def _endpoint_page(request, webhook: Webhook, *, form=None, new_secret: str = "", status=200):
-    deliveries = list(Delivery.objects.filter(webhook=webhook).select_related("event")[: SHOWN + 1])
+    deliveries = Delivery.objects.filter(webhook=webhook).select_related("event__plan")
+    deliveries = list(deliveries[: SHOWN + 1])
     context = {
         "webhook": webhook,
         "deliveries": deliveries[:SHOWN],
@@ -88,6 +98,7 @@ def _endpoint_page(request, webhook: Webhook, *, form=None, new_secret: str = ""
         "new_secret": new_secret if webhook.format == WebhookFormat.STANDARD else "",
         "held": Delivery.objects.filter(webhook=webhook, state=DeliveryState.HELD).count(),
         "redeliverable": [DeliveryState.DELIVERED, DeliveryState.FAILED],
+        "now": timezone.now(),
     }
     return render(request, "plans/webhook.html", context, status=status)
 
@@ -96,9 +107,18 @@ def _endpoint_page(request, webhook: Webhook, *, form=None, new_secret: str = ""
 @staff_with("change")
 def webhook_edit(request, webhook_id: int):
     webhook = get_object_or_404(Webhook, pk=webhook_id)
+    was = webhook.format
     form = WebhookForm(request.POST, instance=webhook)
     if not form.is_valid():
         return _endpoint_page(request, webhook, form=form, status=422)
+    if was != WebhookFormat.STANDARD and form.instance.format == WebhookFormat.STANDARD:
+        # Signed from now on, with a secret its receiver has never been shown: a new one,
+        # shown here once.
+        form.instance.secret = delivery.new_secret()
+        form.save()
+        request.session[NEW_SECRET] = [webhook.pk, webhook.secret]
+        messages.warning(request, "Saved. Messages are signed from now on, with the new secret.")
+        return redirect("webhook", webhook.pk)
     form.save()
     messages.success(request, "Saved. Events from now on go as set here.")
     return redirect("webhook", webhook.pk)
@@ -125,7 +145,7 @@ def webhook_redeliver(request, webhook_id: int, delivery_id: int):
     if delivery.redeliver(delivery_id, webhook.pk):
         messages.success(request, "Queued again, with the same webhook-id.")
     else:
-        messages.warning(request, "Only a delivered or given-up delivery can be sent again.")
+        messages.warning(request, "It is being sent right now, or held: nothing to do.")
     return redirect("webhook", webhook.pk)
 
 
@@ -138,7 +158,8 @@ def webhook_enable(request, webhook_id: int):
         messages.success(request, "Disabled. Its events are held until it is enabled.")
     else:
         queued = delivery.enable(webhook.pk)
-        messages.success(request, f"Enabled; {queued} held deliveries queued.")
+        held = f"{queued} held deliver{pluralize(queued, 'y,ies')}"
+        messages.success(request, f"Enabled; {held} queued.")
     return redirect("webhook", webhook.pk)
 
 

@@ -35,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--secret", default="", help="whsec_… (default: a new random one)")
 
     def handle(self, *, url, format, events, priorities, label, secret, **options):
+        for value in [url, label, secret, *events, *priorities]:
+            try:
+                value.encode()
+            except UnicodeError:
+                raise CommandError(f"Not text (UTF-8): {value!r}") from None
         form = WebhookForm(
             {
                 "url": url,

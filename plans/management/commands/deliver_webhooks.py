@@ -11,9 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.db.models import Count
+from django.utils import timezone
 
 from plans import delivery
-from plans.models import Delivery
+from plans.models import Delivery, DeliveryState
 
 # How often a running worker looks for lost attempts and old deliveries.
 HOUSEKEEPING_SECONDS = 30
@@ -47,10 +48,11 @@ class Command(BaseCommand):
             "verbosity": 0,
         }
         if once:
+            began = timezone.now()
             delivery.recover()
             call_command("db_worker", batch=True, **worker)
             if verbosity:
-                self.stdout.write(self._summary())
+                self.stdout.write(self._summary(began))
             return
         stop = threading.Event()
         keeper = threading.Thread(target=self._keep_house, args=(stop,), daemon=True)
@@ -74,7 +76,12 @@ class Command(BaseCommand):
                 connection.close()
             stop.wait(HOUSEKEEPING_SECONDS)
 
-    def _summary(self) -> str:
-        counts = dict(Delivery.objects.values_list("state").annotate(n=Count("pk")))
-        said = ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "none"
-        return f"Deliveries: {said}."
+    def _summary(self, began) -> str:
+        """What this run's attempts came to, by where they left their deliveries."""
+        tried = Delivery.objects.filter(last_attempt_at__gte=began)
+        counts = dict(tried.values_list("state").annotate(n=Count("pk")))
+        if not counts:
+            return "Nothing was due."
+        labels = dict(DeliveryState.choices)
+        said = ", ".join(f"{labels[state].lower()} {n}" for state, n in sorted(counts.items()))
+        return f"Attempted {sum(counts.values())}: {said}."
