@@ -12,7 +12,7 @@ import pytest
 
 from bench.server import ROOT, run_python
 from tests.concurrency.conftest import _serve
-from tests.receivers import Answer, Receiver
+from tests.receivers import Answer
 
 pytestmark = pytest.mark.concurrency
 
@@ -39,14 +39,6 @@ def served(tmp_path):
         FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS="15",
         FIXTRACKER_WEBHOOK_FIRST_RETRY_SECONDS="0.2",
     )
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver().start()
-    yield receiver
-    receiver.released.set()
-    receiver.stop()
 
 
 @pytest.fixture

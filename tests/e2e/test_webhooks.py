@@ -9,9 +9,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import log_in
-from tests.receivers import Receiver
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loopback_webhooks")]
 
 
 @pytest.fixture
@@ -21,15 +20,6 @@ def wendy(django_user_model):
     user = django_user_model.objects.create_user("wendy", password="hooks-42", is_staff=True)
     user.user_permissions.add(*Permission.objects.filter(codename__endswith="_webhook"))
     return user
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.FIXTRACKER_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    settings.FIXTRACKER_WEBHOOK_TIMEOUT_SECONDS = 3
-    receiver = Receiver().start()
-    yield receiver
-    receiver.stop()
 
 
 def test_add_send_a_test_event_and_redeliver(page, live_server, wendy, receiver):
