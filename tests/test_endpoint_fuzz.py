@@ -14,17 +14,19 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import Permission
 from django.core.signals import got_request_exception
 from django.db import transaction
 from django.forms import DateField
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from plans import forms
-from plans.models import Priority, Status
+from plans import forms, notify
+from plans.models import Priority, Status, Webhook
 from plans.operations import create_share_link
 from plans.rows import ROW_KINDS
 from plans.sections import SECTIONS
@@ -71,6 +73,8 @@ ODD_FOR = {
     "row_id": odd_id,
     "link_id": odd_id,
     "pending_id": odd_id,
+    "webhook_id": odd_id,
+    "delivery_id": odd_id,
     "step": odd_id,
     "page": odd_id,
     "log_page": odd_id,
@@ -122,6 +126,13 @@ READS = {
     "row_delete": lambda c, o: ["confirm"],
     "row_done": lambda c, o: [forms.DoneForm],
     "row_ticks": lambda c, o: ["shown", "ticked", "step"],
+    "webhooks": lambda c, o: [forms.WebhookForm],
+    "webhook": lambda c, o: [],
+    "webhook_edit": lambda c, o: [forms.WebhookForm],
+    "webhook_test": lambda c, o: [],
+    "webhook_enable": lambda c, o: ["enabled"],
+    "webhook_delete": lambda c, o: [],
+    "webhook_redeliver": lambda c, o: [],
 }
 QUERY = ["edit", "log", "log_page", "q", "status", "priority", "page", "next"]
 # Read by the stakeholder page (a conditional GET), the request log, the login throttle and
@@ -145,6 +156,12 @@ def test_every_url_says_what_it_reads():
 def objects(engineer):
     plan, other = template_plan(), template_plan()
     link, token = create_share_link(plan.pk)
+    # Staff who manage webhooks too, so that requests to those pages get past the door.
+    engineer.is_staff = True
+    engineer.save()
+    engineer.user_permissions.add(*Permission.objects.filter(codename__endswith="_webhook"))
+    webhook = Webhook.objects.create(url="https://hooks.example.com/x", events=["plan.created"])
+    notify.announce(None, timezone.now(), [notify.test_event("fuzz")], only=webhook)
     rows = {name: kind.rows_for(plan.pk).order_by("pk").first() for name, kind in ROW_KINDS.items()}
     return {
         "plan": plan,
@@ -158,6 +175,8 @@ def objects(engineer):
             *(k.form(instance=rows[k.name]).initial["base"] for k in ROW_KINDS.values()),
         ],
         "user": engineer,
+        "webhook": webhook,
+        "delivery": webhook.deliveries.get(),
     }
 
 
@@ -199,6 +218,8 @@ def path_values(draw, name: str, kwargs: dict, objects: dict) -> dict:
         "link_id": st.just(objects["link"].pk),
         "pending_id": st.just(999_999),
         "token": st.just(objects["token"]),
+        "webhook_id": st.just(objects["webhook"].pk),
+        "delivery_id": st.just(objects["delivery"].pk),
     }
     odd_for = dict(ODD_FOR)
     chosen = {}
