@@ -122,6 +122,8 @@ class Plan(models.Model):
     version = models.PositiveBigIntegerField(default=1, editable=False)
     boxes_total = models.PositiveIntegerField(default=0, editable=False)
     boxes_done = models.PositiveIntegerField(default=0, editable=False)
+    # Set when its fix folder left the repository (`plans.sync`): kept, out of the way.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -572,3 +574,50 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.event.type} to {self.webhook}"
+
+
+class FixFolder(models.Model):
+    """The fix folder in a repository that a plan is kept in step with (`manage.py
+    sync_fixes`, `plans.sync`): where it is, and both sides as they were at the last sync."""
+
+    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="fix_folder")
+    # The folder's name in the synced directory: "INC-7-retry-storm".
+    name = models.CharField(max_length=255, unique=True)
+    # Which directory: its path in its git working tree ("docs/fixes"), the same in every
+    # clone; outside git, its absolute path. Only a sync of the same tree archives a plan
+    # whose folder it does not find.
+    tree = models.CharField(max_length=1000)
+    synced_at = models.DateTimeField()
+    # The plan.md as read or written at the last sync: the base a conflict is told against,
+    # and its hash, to tell a file changed since.
+    synced_text = models.TextField()
+    synced_sha256 = models.CharField(max_length=64)
+    # The spec.md's hash then ("" when there was none), and the plan's version then.
+    synced_spec_sha256 = models.CharField(max_length=64, blank=True)
+    synced_version = models.PositiveBigIntegerField()
+    # Changed on both sides: the file's text found then, kept until an engineer chooses.
+    conflict_text = models.TextField(blank=True)
+    conflict_at = models.DateTimeField(null=True, blank=True)
+    # Why the file could not be imported at the last sync ("line 12: ..."), if it could not.
+    import_error = models.CharField(max_length=500, blank=True)
+    # The folder was gone from the tree: its plan is archived, never deleted.
+    missing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def state(self) -> str:
+        """In sync, changed here, changed in the file, in conflict, or missing."""
+        if self.missing_since:
+            return "missing"
+        if self.conflict_text:
+            return "conflict"
+        if self.import_error:
+            return "changed in the file"
+        if self.plan.version != self.synced_version:
+            return "changed here"
+        return "in sync"

@@ -217,6 +217,27 @@ def create_plan(doc, *, spec: bytes | None = None, user=None, source: str = "") 
     return plan
 
 
+def replace_plan(plan_id: int, doc, *, spec: bytes | None = None, user=None, source: str = ""):
+    """The plan holds `doc`, read from its fix folder's plan.md, in place of what it held,
+    and `spec` (that folder's spec.md) if given; its id, history and share links stay.
+
+    Raises Plan.DoesNotExist when the plan is gone.
+    """
+    from plans.markdown.store import replace_document
+    from plans.models import PlanSpec
+
+    with changing(plan_id, user) as change:
+        plan = Plan.objects.get(pk=plan_id)
+        before = plan.status
+        replace_document(plan, doc)
+        if spec is not None:
+            PlanSpec.objects.update_or_create(plan=plan, defaults={"data": spec})
+        change.record(ChangeKind.IMPORTED, "Fix folder", after=source)
+        if plan.status != before:
+            change.announce(*notify.status_events(change.actor, before, plan.status))
+        change.timeline_moved = True
+
+
 def _log(plan_id: int, updates: list[str], user, now: datetime.datetime) -> list[ProgressLogEntry]:
     """Every entry, typed or automatic, is written here, within the plan's log limit.
 

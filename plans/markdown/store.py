@@ -93,6 +93,30 @@ def insert_document(doc: PlanDocument, *, spec: bytes | None = None) -> Plan:
     plan.save()
     if spec is not None:
         PlanSpec.objects.create(plan=plan, data=spec)
+    insert_children(plan, doc)
+    return plan
+
+
+def replace_document(plan: Plan, doc: PlanDocument) -> None:
+    """Make an existing plan hold `doc` in place of what it held: its header fields set,
+    every row replaced. The plan keeps its id, history and share links. Only
+    `plans.operations.replace_plan` calls this, in its change."""
+    for name, value in doc.header_fields().items():
+        setattr(plan, name, value)
+    _validated(plan).save()
+    for rows in (
+        ChecklistItem.objects.filter(plan=plan),
+        Step.objects.filter(plan=plan),
+        MonitoringMetric.objects.filter(plan=plan),
+        StakeholderUpdate.objects.filter(plan=plan),
+        TimelinePhase.objects.filter(plan=plan),
+        ProgressLogEntry.objects.filter(plan=plan),
+    ):
+        rows.delete()
+    insert_children(plan, doc)
+
+
+def insert_children(plan: Plan, doc: PlanDocument) -> None:
     checklist = [
         ChecklistItem(
             plan=plan, kind=kind, position=i, text=item.text, done=item.done, depth=item.depth
@@ -144,7 +168,6 @@ def insert_document(doc: PlanDocument, *, spec: bytes | None = None) -> Plan:
         [TimelinePhase(plan=plan, position=i, **vars(p)) for i, p in enumerate(doc.phases)]
     )
     _bulk_create([ProgressLogEntry(plan=plan, **vars(e)) for e in doc.log])
-    return plan
 
 
 def _validated(instance: Model) -> Model:

@@ -1,0 +1,76 @@
+"""`manage.py sync_fixes DIR`: plans and a tree of fix folders kept in step (`plans.sync`)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from plans.sync import Sync, SyncRefused, commit, dirty, git_top, locked
+
+
+class Command(BaseCommand):
+    help = (
+        "Sync plans with DIR, a folder of fix folders (plan.md and spec.md each) or one fix "
+        "folder: new folders become plans, a changed plan.md updates its plan, a plan changed "
+        "in the app rewrites its plan.md; changed on both sides is a conflict, reported and "
+        "left alone. Exits 1 when a folder failed or is in conflict."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("directory", type=Path)
+        parser.add_argument(
+            "--create-folders",
+            action="store_true",
+            help="give each plan made in the app a folder <ISSUE>-<fix name> in DIR",
+        )
+        parser.add_argument(
+            "--commit",
+            action="store_true",
+            help="commit the files written (DIR must be in a git working tree); never pushes",
+        )
+
+    def handle(self, *args, directory: Path, create_folders, commit: bool, **options):
+        try:
+            sync = Sync(directory, create_folders=create_folders)
+            with locked(sync.root):
+                steps = sync.plan()
+                if commit:
+                    self._check_tree(sync, steps)
+                steps = sync.apply(steps)
+                made = self._commit(sync, steps) if commit else ""
+        except SyncRefused as refused:
+            raise CommandError(str(refused)) from None
+        self._report(sync, steps, made)
+
+    def _check_tree(self, sync: Sync, steps) -> None:
+        if git_top(sync.root) is None:
+            raise SyncRefused(f"--commit: {sync.root} is not in a git working tree")
+        writes = [path for step in steps for path in step.writes]
+        if unclean := dirty(sync.root, writes):
+            files = ", ".join(str(path) for path in unclean)
+            raise SyncRefused(
+                f"--commit: these files have changes not committed, and the sync would "
+                f"write them: {files}. Commit or discard them first; nothing was written."
+            )
+
+    def _commit(self, sync: Sync, steps) -> str:
+        return commit(sync.root, steps)
+
+    def _report(self, sync: Sync, steps, made: str) -> None:
+        for path, why in sync.skipped:
+            self.stderr.write(f"{path.name}: skipped, {why}")
+        changed = 0
+        for step in steps:
+            line = f"{step.name}: {step.action}"
+            if step.failed:
+                self.stderr.write(f"{line}: {step.detail}" if step.detail else line)
+            elif step.action != "in sync":
+                changed += 1
+                self.stdout.write(line)
+        self.stdout.write(
+            f"{len(steps)} folder(s): {changed} changed, "
+            f"{sum(s.action == 'in sync' for s in steps)} in sync, "
+            f"{sum(s.failed for s in steps)} failed or in conflict."
+            + (f" Committed {made[:12]}." if made else "")
+        )
+        if any(step.failed for step in steps):
+            raise CommandError("some folders did not sync; see above")

@@ -1,0 +1,414 @@
+"""Plans kept in step with a tree of fix folders in a repository (`manage.py sync_fixes`).
+
+Each plan synced has a `FixFolder`: its folder's name, and both sides as they were at the
+last sync (the plan.md's text and hash, the spec.md's hash, the plan's version). A sync
+compares each side with that:
+
+- a folder not known becomes a plan (or, when it holds a known plan's file or issue id
+  and that plan's folder is gone, is that folder renamed);
+- the file changed: the plan is replaced by it, through the importer (`replace_plan`);
+- the plan changed: its download is written over the file, in the file's line endings;
+- both, to different texts: a conflict. Neither side is touched, the file's text is kept
+  for an engineer to choose on the plan page, and the sync reports it with diffs.
+- a known folder gone from the tree: its plan is archived, never deleted.
+
+Nothing is written for a folder in step: a second run changes nothing. `plan` decides,
+writing nothing, so that `--commit` can refuse before any write; `apply` acts.
+"""
+
+import difflib
+import fcntl
+import hashlib
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from plans.imports import PLAN_FILE, SPEC_FILE, fix_folders, present, read_file
+from plans.limits import MAX_IMPORT_BYTES, SPEC_BYTES
+from plans.markdown import PlanFormatError, export_plan, import_plan
+from plans.markdown.encoding import decode
+from plans.markdown.import_ import parse_plan
+from plans.models import ChangeKind, FixFolder, HistoryEntry, Plan, PlanSpec
+from plans.operations import changing, lock_plan, replace_plan
+
+# The most lines of a conflict's diffs the report shows, each side.
+DIFF_LINES = 60
+
+
+class SyncRefused(Exception):
+    """The sync cannot start, or would overwrite what it must not; nothing was written."""
+
+
+def sha256(data: bytes | None) -> str:
+    return hashlib.sha256(data).hexdigest() if data is not None else ""
+
+
+@dataclass
+class Found:
+    """A fix folder as the tree has it now."""
+
+    name: str
+    path: Path
+    data: bytes
+    spec: bytes | None
+
+    @property
+    def text(self) -> str:
+        return decode(self.data)[0]
+
+
+@dataclass
+class Step:
+    """What the sync does, or did, to one folder or plan."""
+
+    name: str
+    action: str
+    link: FixFolder | None = None
+    found: Found | None = None
+    plan: Plan | None = None
+    detail: str = ""
+    # The files this step writes: known before it runs, for `--commit`'s check.
+    writes: list[Path] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.action in ("conflict", "failed")
+
+
+def tree_of(root: Path) -> str:
+    top = git_top(root)
+    resolved = root.resolve()
+    return str(resolved.relative_to(top)) if top else str(resolved)
+
+
+def git_top(path: Path) -> Path | None:
+    result = _git(path, "rev-parse", "--show-toplevel", check=False)
+    return Path(result.stdout.strip()).resolve() if result.returncode == 0 else None
+
+
+def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=check, timeout=60
+    )
+
+
+@contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """One sync of a directory at a time, on this machine: a second one is refused."""
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"fixtracker-sync-{key}.lock"
+    with path.open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SyncRefused(f"another sync_fixes is running on {root}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class Sync:
+    def __init__(self, directory: Path, *, create_folders: bool = False):
+        if not directory.is_dir():
+            raise SyncRefused(f"{directory} is not a folder")
+        self.single = present(directory / PLAN_FILE)
+        self.root = directory.parent if self.single else directory
+        self.tree = tree_of(self.root)
+        self.create_folders = create_folders and not self.single
+        folders, self.skipped = fix_folders(directory)
+        self.folders = folders
+
+    def plan(self) -> list[Step]:
+        """What the sync would do to each folder and plan; writes nothing."""
+        links = {link.name: link for link in FixFolder.objects.select_related("plan")}
+        steps, found = [], []
+        for path in self.folders:
+            try:
+                found.append(self._read(path))
+            except (OSError, ValueError) as error:
+                reason = getattr(error, "strerror", None) or str(error)
+                steps.append(Step(path.name, "failed", link=links.get(path.name), detail=reason))
+        present_names = {f.name for f in found} | {s.name for s in steps}
+        gone = [
+            link
+            for link in links.values()
+            if link.tree == self.tree and link.name not in present_names and not self.single
+        ]
+        for folder in found:
+            link = links.get(folder.name)
+            if link is None:
+                link = self._renamed(folder, gone)
+                if link is not None:
+                    gone.remove(link)
+                    steps.append(Step(folder.name, "renamed", link=link, found=folder))
+            steps.append(self._decide(folder, link))
+        for link in gone:
+            if link.missing_since is None:
+                steps.append(Step(link.name, "archived", link=link))
+        if self.create_folders:
+            steps += self._new_folders(present_names)
+        return steps
+
+    def _read(self, path: Path) -> Found:
+        data = read_file(path / PLAN_FILE, MAX_IMPORT_BYTES)
+        spec_path = path / SPEC_FILE
+        spec = read_file(spec_path, SPEC_BYTES) if present(spec_path) else None
+        return Found(path.name, path, data, spec)
+
+    def _renamed(self, folder: Found, gone: list[FixFolder]) -> FixFolder | None:
+        """A known plan whose folder is gone and that this one holds: the same file, or the
+        same issue id."""
+        for link in gone:
+            if link.synced_sha256 == sha256(folder.data):
+                return link
+        try:
+            issue_id = parse_plan(folder.data).document.issue_id
+        except PlanFormatError:
+            return None
+        matches = [link for link in gone if issue_id and link.plan.issue_id == issue_id]
+        return matches[0] if len(matches) == 1 else None
+
+    def _decide(self, folder: Found, link: FixFolder | None) -> Step:
+        if link is None:
+            return Step(folder.name, "created", found=folder)
+        plan = link.plan
+        file_changed = (
+            sha256(folder.data) != link.synced_sha256
+            or sha256(folder.spec) != link.synced_spec_sha256
+        )
+        app_changed = plan.version != link.synced_version
+        if file_changed and app_changed:
+            ours = export_plan(plan.pk)
+            if _lines(ours) == _lines(folder.text):
+                return Step(folder.name, "same on both sides", link=link, found=folder)
+            detail = conflict_report(link.synced_text, folder.text, ours)
+            return Step(folder.name, "conflict", link=link, found=folder, detail=detail)
+        if file_changed:
+            return Step(folder.name, "updated from the file", link=link, found=folder)
+        if app_changed:
+            writes = [folder.path / PLAN_FILE]
+            if _spec_sha(plan) != link.synced_spec_sha256:
+                writes.append(folder.path / SPEC_FILE)
+            return Step(folder.name, "written from the app", link=link, found=folder, writes=writes)
+        if link.missing_since:
+            return Step(folder.name, "back in the tree", link=link, found=folder)
+        if link.import_error or link.conflict_text:
+            # The file is as it was when it could not be taken: still so.
+            return Step(folder.name, "conflict" if link.conflict_text else "failed", link=link)
+        return Step(folder.name, "in sync", link=link, found=folder)
+
+    def _new_folders(self, taken: set[str]) -> list[Step]:
+        steps = []
+        for plan in Plan.objects.filter(fix_folder__isnull=True, archived_at__isnull=True):
+            name = folder_name(plan)
+            if name in taken or FixFolder.objects.filter(name=name).exists():
+                name = f"{name}-{plan.pk}"
+            taken.add(name)
+            writes = [self.root / name / PLAN_FILE]
+            if PlanSpec.objects.filter(plan=plan).exists():
+                writes.append(self.root / name / SPEC_FILE)
+            steps.append(Step(name, "folder created", plan=plan, writes=writes))
+        return steps
+
+    def apply(self, steps: list[Step], user=None) -> list[Step]:
+        """Carry out `plan`'s steps; a step that fails is reported, the rest still run."""
+        for step in steps:
+            try:
+                self._apply(step, user)
+            except PlanFormatError as error:
+                step.action, step.detail = "failed", f"line {error.line}: {error.message}"
+                if step.link is not None:
+                    FixFolder.objects.filter(pk=step.link.pk).update(import_error=step.detail[:500])
+            except (OSError, ValueError) as error:
+                step.action = "failed"
+                step.detail = getattr(error, "strerror", None) or str(error)
+        return steps
+
+    def _apply(self, step: Step, user) -> None:
+        now = timezone.now()
+        folder, link = step.found, step.link
+        if step.action == "created":
+            plan, _warnings = import_plan(
+                folder.data, spec=folder.spec, user=user, source=f"{folder.name}/{PLAN_FILE}"
+            )
+            step.plan = plan
+            FixFolder.objects.create(
+                plan=plan, name=folder.name, tree=self.tree, **self._synced(folder, plan, now)
+            )
+        elif step.action == "renamed":
+            with changing(link.plan_id, user) as change:
+                change.record(
+                    ChangeKind.FIELD,
+                    "Fix folder",
+                    field="Folder",
+                    before=link.name,
+                    after=folder.name,
+                )
+                FixFolder.objects.filter(pk=link.pk).update(name=folder.name, tree=self.tree)
+            link.name = folder.name
+        elif step.action == "updated from the file":
+            document = parse_plan(folder.data).document
+            replace_plan(
+                link.plan_id,
+                document,
+                spec=folder.spec,
+                user=user,
+                source=f"{folder.name}/{PLAN_FILE}",
+            )
+            self._mark(link, folder, now)
+        elif step.action in ("same on both sides", "back in the tree"):
+            self._mark(link, folder, now)
+        elif step.action == "written from the app":
+            self._write(link.plan_id, folder.path, folder.data, now, link=link)
+        elif step.action == "folder created":
+            path = self.root / step.name
+            path.mkdir(parents=True, exist_ok=False)
+            self._write(step.plan.pk, path, None, now, name=step.name)
+        elif step.action == "conflict" and folder is not None:
+            FixFolder.objects.filter(pk=link.pk).update(
+                conflict_text=folder.text, conflict_at=link.conflict_at or now
+            )
+        elif step.action == "archived":
+            with changing(link.plan_id, user) as change:
+                change.record(
+                    ChangeKind.FIELD, "Fix folder", field="Archived", after=f"{link.name} gone"
+                )
+                Plan.objects.filter(pk=link.plan_id).update(archived_at=now)
+                FixFolder.objects.filter(pk=link.pk).update(missing_since=now)
+
+    def _synced(self, folder: Found, plan: Plan, now) -> dict:
+        plan.refresh_from_db(fields=["version"])
+        return {
+            "synced_at": now,
+            "synced_text": folder.text,
+            "synced_sha256": sha256(folder.data),
+            "synced_spec_sha256": sha256(folder.spec),
+            "synced_version": plan.version,
+            "conflict_text": "",
+            "conflict_at": None,
+            "import_error": "",
+            "missing_since": None,
+        }
+
+    def _mark(self, link: FixFolder, folder: Found, now) -> None:
+        FixFolder.objects.filter(pk=link.pk).update(**self._synced(folder, link.plan, now))
+        Plan.objects.filter(pk=link.plan_id).update(archived_at=None)
+
+    def _write(self, plan_id: int, path: Path, old: bytes | None, now, *, link=None, name=""):
+        """Write the plan's download as path/plan.md (and its spec.md if it changed here),
+        in the old file's line endings; record both sides as synced."""
+        with transaction.atomic():
+            version = lock_plan(plan_id)
+            text = export_plan(plan_id)
+            spec = PlanSpec.objects.filter(plan_id=plan_id).values_list("data", flat=True).first()
+            crlf = old is not None and b"\r\n" in old
+            data = (text.replace("\n", "\r\n") if crlf else text).encode()
+            _write_file(path / PLAN_FILE, data)
+            spec_sha = sha256(bytes(spec)) if spec is not None else ""
+            if spec is not None and (link is None or spec_sha != link.synced_spec_sha256):
+                _write_file(path / SPEC_FILE, bytes(spec))
+            synced = {
+                "synced_at": now,
+                "synced_text": text,
+                "synced_sha256": sha256(data),
+                "synced_spec_sha256": spec_sha,
+                "synced_version": version,
+                "import_error": "",
+                "missing_since": None,
+            }
+            if link is None:
+                FixFolder.objects.create(plan_id=plan_id, name=name, tree=self.tree, **synced)
+            else:
+                FixFolder.objects.filter(pk=link.pk).update(**synced)
+                Plan.objects.filter(pk=plan_id).update(archived_at=None)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    # Whole or not at all: a reader (or git) never sees half a plan.
+    temporary = path.with_name(f".{path.name}.fixtracker-tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+def _spec_sha(plan: Plan) -> str:
+    spec = PlanSpec.objects.filter(plan=plan).values_list("data", flat=True).first()
+    return sha256(bytes(spec)) if spec is not None else ""
+
+
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").splitlines()
+
+
+def folder_name(plan: Plan) -> str:
+    """`<ISSUE>-<slug of fix name>`, as teams name their fix folders."""
+    parts = [slugify(plan.issue_id).upper(), slugify(plan.fix_name)]
+    return "-".join(part for part in parts if part) or f"plan-{plan.pk}"
+
+
+def conflict_report(base: str, file_text: str, app_text: str) -> str:
+    """The two sides' changes since the last sync, as unified diffs."""
+
+    def diff(theirs: str, label: str) -> list[str]:
+        lines = list(
+            difflib.unified_diff(_lines(base), _lines(theirs), "last sync", label, lineterm="", n=1)
+        )
+        if len(lines) > DIFF_LINES:
+            lines = [*lines[:DIFF_LINES], f"… {len(lines) - DIFF_LINES} more lines"]
+        return lines
+
+    return "\n".join(
+        [
+            "Changed in the file:",
+            *diff(file_text, "plan.md"),
+            "Changed in the app:",
+            *diff(app_text, "FixTracker"),
+        ]
+    )
+
+
+def authors(step: Step) -> list[str]:
+    """Who changed the plan in the app since its last sync, from its history."""
+    plan_id = step.plan.pk if step.plan is not None else step.link.plan_id
+    entries = HistoryEntry.objects.filter(plan_id=plan_id).exclude(actor="")
+    if step.link is not None:
+        entries = entries.filter(at__gt=step.link.synced_at)
+    return sorted(set(entries.values_list("actor", flat=True)))
+
+
+def dirty(root: Path, paths: list[Path]) -> list[Path]:
+    """Which of `paths` have changes git has not committed."""
+    if not paths:
+        return []
+    result = _git(root, "status", "--porcelain", "--", *map(str, paths))
+    top = git_top(root)
+    return [top / line[3:] for line in result.stdout.splitlines() if line[3:]]
+
+
+def commit(root: Path, steps: list[Step]) -> str:
+    """Commit the files the steps wrote, with a message naming the plans and who changed
+    them; return the commit's id ("" when nothing was written). Never pushes."""
+    written = [path for step in steps if not step.failed for path in step.writes]
+    written = [path for path in written if path.exists()]
+    if not written:
+        return ""
+    names = []
+    for step in steps:
+        if step.writes and not step.failed:
+            who = authors(step)
+            plan = step.plan or step.link.plan
+            names.append(f"- {plan}" + (f" (changed by {', '.join(who)})" if who else ""))
+    message = "\n".join([f"FixTracker: sync {len(names)} plan(s) from the app", "", *names])
+    identity = []
+    if not _git(root, "config", "user.email", check=False).stdout.strip():
+        identity = ["-c", "user.name=FixTracker", "-c", "user.email=fixtracker@localhost"]
+    _git(root, "add", "--", *map(str, written))
+    _git(root, *identity, "commit", "--quiet", "-m", message, "--", *map(str, written))
+    return _git(root, "rev-parse", "HEAD").stdout.strip()

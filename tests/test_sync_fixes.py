@@ -1,0 +1,283 @@
+"""`manage.py sync_fixes`: plans and fix folders in real temporary git repositories."""
+
+import io
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from plans import operations
+from plans.defaults import create_plan_from_template
+from plans.markdown import export_plan
+from plans.models import FixFolder, Plan, PlanSpec
+from tests.conftest import GOLDEN
+
+pytestmark = pytest.mark.django_db
+
+FILLED = (GOLDEN / "filled-plan.md").read_text(encoding="utf-8")
+DEMO = (Path(__file__).resolve().parent.parent / "plans" / "demo" / "demo-plan.md").read_text(
+    encoding="utf-8"
+)
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "docs" / "fixes").mkdir(parents=True)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "config", "user.name", "Dev")
+    git(repo, "config", "user.email", "dev@example.com")
+    (repo / "README.md").write_text("# Service\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "start")
+    return repo
+
+
+@pytest.fixture
+def fixes(repo) -> Path:
+    return repo / "docs" / "fixes"
+
+
+def folder(fixes: Path, name: str, text: str, spec: bytes | None = None) -> Path:
+    path = fixes / name
+    path.mkdir(exist_ok=True)
+    (path / "plan.md").write_bytes(text.encode() if isinstance(text, str) else text)
+    if spec is not None:
+        (path / "spec.md").write_bytes(spec)
+    return path
+
+
+def sync(directory: Path, *args: str) -> tuple[bool, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("sync_fixes", str(directory), *args, stdout=out, stderr=err)
+    except CommandError as error:
+        return False, out.getvalue(), err.getvalue() + str(error)
+    return True, out.getvalue(), err.getvalue()
+
+
+def commits(repo: Path) -> int:
+    return int(git(repo, "rev-list", "--count", "HEAD"))
+
+
+def test_a_new_folder_becomes_a_plan_linked_to_it(fixes):
+    folder(fixes, "INC-2041-checkout-timeouts", DEMO, spec=b"# Spec\n")
+
+    ok, out, _ = sync(fixes)
+
+    assert ok, out
+    assert "INC-2041-checkout-timeouts: created" in out
+    plan = Plan.objects.get()
+    assert plan.issue_id == "INC-2041"
+    assert bytes(PlanSpec.objects.get(plan=plan).data) == b"# Spec\n"
+    link = FixFolder.objects.get()
+    assert (link.name, link.tree, link.plan_id) == (
+        "INC-2041-checkout-timeouts",
+        "docs/fixes",
+        plan.pk,
+    )
+
+
+def test_a_second_run_with_no_changes_writes_and_commits_nothing(repo, fixes):
+    folder(fixes, "INC-2041-checkout", DEMO)
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "plan")
+    assert sync(fixes, "--commit")[0]
+    before = {p: p.stat().st_mtime_ns for p in fixes.rglob("*")}
+    count, version = commits(repo), Plan.objects.get().version
+
+    ok, out, _ = sync(fixes, "--commit")
+
+    assert ok and "0 changed, 1 in sync" in out
+    assert {p: p.stat().st_mtime_ns for p in fixes.rglob("*")} == before
+    assert commits(repo) == count and Plan.objects.get().version == version
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_plan_md_changed_in_the_folder_updates_its_plan(fixes):
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+    sync(fixes)
+    plan = Plan.objects.get()
+    edited = DEMO.replace("**Status:** In Progress", "**Status:** In Review").replace(
+        "- [ ] ", "- [x] ", 1
+    )
+    (path / "plan.md").write_text(edited)
+
+    ok, out, _ = sync(fixes)
+
+    assert ok and "INC-2041-checkout: updated from the file" in out
+    plan.refresh_from_db()
+    assert plan.status == "in_review" and plan.boxes_done >= 1
+    assert plan.history.filter(kind="imported", place="Fix folder").exists()
+    assert sync(fixes)[1].count("in sync") == 1  # and then in step: nothing more
+
+
+def test_a_plan_changed_in_the_app_rewrites_its_plan_md(repo, fixes, engineer):
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "plan")
+    sync(fixes)
+    plan = Plan.objects.get()
+    operations.add_log_entry(plan.pk, update="Canary at 5%", user=engineer)
+
+    ok, out, _ = sync(fixes, "--commit")
+
+    assert ok and "INC-2041-checkout: written from the app" in out
+    assert (path / "plan.md").read_text() == export_plan(plan.pk)
+    assert "Canary at 5%" in (path / "plan.md").read_text()
+    message = git(repo, "log", "-1", "--format=%B")
+    assert "INC-2041" in message and "changed by alice" in message
+    assert git(repo, "status", "--porcelain") == ""
+    assert not (path / "spec.md").exists()  # no spec here: none written
+
+
+def test_crlf_files_stay_crlf(fixes, engineer):
+    path = folder(fixes, "INC-2041-checkout", DEMO.replace("\n", "\r\n").encode())
+    sync(fixes)
+    plan = Plan.objects.get()
+    operations.add_log_entry(plan.pk, update="From the app", user=engineer)
+
+    assert sync(fixes)[0]
+
+    data = (path / "plan.md").read_bytes()
+    assert b"From the app" in data
+    assert data.count(b"\r\n") == data.count(b"\n")
+
+
+def test_changed_on_both_sides_is_a_conflict_that_overwrites_neither(fixes, engineer):
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+    sync(fixes)
+    plan = Plan.objects.get()
+    operations.add_log_entry(plan.pk, update="App side", user=engineer)
+    file_side = DEMO.replace("**Status:** In Progress", "**Status:** In Review")
+    (path / "plan.md").write_text(file_side)
+    version = Plan.objects.get().version
+
+    ok, _, err = sync(fixes)
+
+    assert not ok
+    assert "INC-2041-checkout: conflict" in err
+    assert "-**Status:** In Progress" in err and "+**Status:** In Review" in err
+    assert "App side" in err  # the app's side of the diff
+    assert (path / "plan.md").read_text() == file_side
+    assert Plan.objects.get().version == version and Plan.objects.get().status == "in_progress"
+    assert FixFolder.objects.get().conflict_text == file_side
+    assert not sync(fixes)[0]  # still a conflict, until someone chooses
+
+
+def test_the_same_change_on_both_sides_is_no_conflict(fixes, engineer):
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+    sync(fixes)
+    plan = Plan.objects.get()
+    operations.add_log_entry(plan.pk, update="Both", user=engineer)
+    (path / "plan.md").write_text(export_plan(plan.pk))
+
+    ok, out, _ = sync(fixes)
+
+    assert ok and "same on both sides" in out
+    assert sync(fixes)[1].count("in sync") == 1
+
+
+def test_a_file_that_fails_to_import_is_reported_and_the_rest_sync(fixes):
+    folder(fixes, "INC-1-broken", b"\x89PNG\r\n\x1a\nnot a plan")
+    folder(fixes, "INC-2041-checkout", DEMO)
+
+    ok, out, err = sync(fixes)
+
+    assert not ok
+    assert "INC-1-broken: failed: line 1:" in err
+    assert "INC-2041-checkout: created" in out
+    assert Plan.objects.count() == 1
+
+
+def test_a_dirty_file_the_sync_would_write_refuses_the_commit(repo, fixes, engineer):
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "plan")
+    sync(fixes)
+    plan = Plan.objects.get()
+    # A sync without --commit wrote the file; nobody committed it.
+    operations.add_log_entry(plan.pk, update="First", user=engineer)
+    assert sync(fixes)[0]
+    written = (path / "plan.md").read_text()
+    operations.add_log_entry(plan.pk, update="Second", user=engineer)
+
+    ok, _, err = sync(fixes, "--commit")
+
+    assert not ok
+    assert "not committed" in err and str(path / "plan.md") in err
+    assert (path / "plan.md").read_text() == written  # nothing was written
+    assert commits(repo) == 2
+    git(repo, "commit", "--quiet", "-am", "the first sync")
+    assert sync(fixes, "--commit")[0]
+    assert "Second" in (path / "plan.md").read_text() and commits(repo) == 4
+
+
+def test_a_deleted_folder_archives_its_plan(repo, fixes):
+    folder(fixes, "INC-2041-checkout", DEMO)
+    folder(fixes, "INC-7-filled", FILLED)
+    sync(fixes)
+    import shutil
+
+    shutil.rmtree(fixes / "INC-7-filled")
+
+    ok, out, _ = sync(fixes)
+
+    assert ok and "INC-7-filled: archived" in out
+    archived = Plan.objects.get(fix_folder__name="INC-7-filled")
+    assert archived.archived_at is not None  # kept, never deleted
+    assert Plan.objects.count() == 2
+    assert "archived" not in sync(fixes)[1]  # once
+
+
+def test_a_renamed_folder_is_followed(repo, fixes, engineer):
+    folder(fixes, "INC-2041-checkout", DEMO)
+    sync(fixes)
+    plan = Plan.objects.get()
+    (fixes / "INC-2041-checkout").rename(fixes / "INC-2041-checkout-timeouts")
+
+    ok, out, _ = sync(fixes)
+
+    assert ok and "INC-2041-checkout-timeouts: renamed" in out
+    assert Plan.objects.get().pk == plan.pk and Plan.objects.count() == 1
+    assert FixFolder.objects.get().name == "INC-2041-checkout-timeouts"
+    assert plan.history.filter(field="Folder", after="INC-2041-checkout-timeouts").exists()
+
+
+def test_create_folders_gives_app_plans_a_folder(repo, fixes):
+    plan = create_plan_from_template(fix_name="Retry storm", issue_id="inc-9")
+    PlanSpec.objects.create(plan=plan, data=b"# Spec\n")
+
+    ok, out, _ = sync(fixes, "--create-folders", "--commit")
+
+    assert ok and "INC-9-retry-storm: folder created" in out
+    path = fixes / "INC-9-retry-storm"
+    assert (path / "plan.md").read_text() == export_plan(plan.pk)
+    assert (path / "spec.md").read_bytes() == b"# Spec\n"
+    assert "- inc-9: Retry storm" in git(repo, "log", "-1", "--format=%B")
+    assert sync(fixes, "--create-folders")[1].count("in sync") == 1
+
+
+def test_one_fix_folder_can_be_synced_alone(fixes):
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+
+    assert sync(path)[0]
+
+    assert FixFolder.objects.get().name == "INC-2041-checkout"
+
+
+def test_two_runs_at_once_cannot_interleave(fixes):
+    from plans.sync import locked
+
+    folder(fixes, "INC-2041-checkout", DEMO)
+    with locked(fixes):
+        ok, _, err = sync(fixes)
+
+    assert not ok and "another sync_fixes is running" in err
+    assert not Plan.objects.exists()
