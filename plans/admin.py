@@ -19,6 +19,7 @@ from plans.models import (
     ChangeKind,
     ChecklistItem,
     Delivery,
+    FixFolder,
     HistoryEntry,
     MonitoringMetric,
     OutgoingEvent,
@@ -637,6 +638,24 @@ class DeliveryAdmin(admin.ModelAdmin):
     def redeliver(self, request, queryset):
         sent = sum(delivery.redeliver(d.pk, d.webhook_id) for d in queryset)
         self.message_user(request, f"{sent} queued again (delivered or given up ones only).")
+
+
+@admin.register(FixFolder)
+class FixFolderAdmin(admin.ModelAdmin):
+    """Which folder each synced plan lives in, and how the last sync left it: written by
+    `manage.py sync_fixes`, never here."""
+
+    list_display = ["name", "plan", "tree", "synced_at", "state"]
+    list_select_related = ["plan"]
+    search_fields = ["name"]
+    fields = ["plan", "name", "tree", "synced_at", "synced_version", "import_error", "conflict_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 # The admin's login refuses an overlong username too, before django-axes records it.

@@ -116,7 +116,16 @@ def locked(root: Path) -> Iterator[None]:
 
 
 class Sync:
-    def __init__(self, directory: Path, *, create_folders: bool = False):
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        create_folders: bool = False,
+        take_file: frozenset[str] = frozenset(),
+        take_app: frozenset[str] = frozenset(),
+    ):
+        # Folders in conflict resolved by choosing a side: the file's, or the app's.
+        self.take_file, self.take_app = take_file, take_app
         if not directory.is_dir():
             raise SyncRefused(f"{directory} is not a folder")
         self.single = present(directory / PLAN_FILE)
@@ -185,6 +194,10 @@ class Sync:
             or sha256(folder.spec) != link.synced_spec_sha256
         )
         app_changed = plan.version != link.synced_version
+        if file_changed and folder.name in self.take_file:
+            return Step(folder.name, "updated from the file", link=link, found=folder)
+        if app_changed and folder.name in self.take_app:
+            file_changed = False
         if file_changed and app_changed:
             ours = export_plan(plan.pk)
             if _lines(ours) == _lines(folder.text):
@@ -321,6 +334,8 @@ class Sync:
                 "synced_sha256": sha256(data),
                 "synced_spec_sha256": spec_sha,
                 "synced_version": version,
+                "conflict_text": "",
+                "conflict_at": None,
                 "import_error": "",
                 "missing_since": None,
             }

@@ -281,3 +281,27 @@ def test_two_runs_at_once_cannot_interleave(fixes):
 
     assert not ok and "another sync_fixes is running" in err
     assert not Plan.objects.exists()
+
+
+@pytest.mark.parametrize("side", ["file", "app"])
+def test_a_conflict_is_resolved_by_taking_a_side(fixes, engineer, side):
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+    sync(fixes)
+    plan = Plan.objects.get()
+    operations.add_log_entry(plan.pk, update="App side", user=engineer)
+    file_side = DEMO.replace("**Status:** In Progress", "**Status:** In Review")
+    (path / "plan.md").write_text(file_side)
+    assert not sync(fixes)[0]
+
+    ok, out, _ = sync(fixes, f"--take-{side}", "INC-2041-checkout")
+
+    assert ok, out
+    plan.refresh_from_db()
+    if side == "file":
+        assert "updated from the file" in out and plan.status == "in_review"
+        assert (path / "plan.md").read_text() == file_side
+    else:
+        assert "written from the app" in out and plan.status == "in_progress"
+        assert "App side" in (path / "plan.md").read_text()
+    assert FixFolder.objects.get().conflict_text == ""
+    assert sync(fixes)[1].count("in sync") == 1

@@ -23,14 +23,37 @@ class Command(BaseCommand):
             help="give each plan made in the app a folder <ISSUE>-<fix name> in DIR",
         )
         parser.add_argument(
+            "--take-file",
+            action="append",
+            default=[],
+            metavar="FOLDER",
+            help="resolve FOLDER's conflict with the file's version (may be repeated)",
+        )
+        parser.add_argument(
+            "--take-app",
+            action="append",
+            default=[],
+            metavar="FOLDER",
+            help="resolve FOLDER's conflict with the app's version (may be repeated)",
+        )
+        parser.add_argument(
             "--commit",
             action="store_true",
             help="commit the files written (DIR must be in a git working tree); never pushes",
         )
 
-    def handle(self, *args, directory: Path, create_folders, commit: bool, **options):
+    def handle(
+        self, *args, directory: Path, create_folders, commit: bool, take_file, take_app, **options
+    ):
+        if both := set(take_file) & set(take_app):
+            raise CommandError(f"{', '.join(sorted(both))}: take the file's version or the app's")
         try:
-            sync = Sync(directory, create_folders=create_folders)
+            sync = Sync(
+                directory,
+                create_folders=create_folders,
+                take_file=frozenset(take_file),
+                take_app=frozenset(take_app),
+            )
             with locked(sync.root):
                 steps = sync.plan()
                 if commit:
