@@ -324,7 +324,9 @@ class Sync:
             spec = PlanSpec.objects.filter(plan_id=plan_id).values_list("data", flat=True).first()
             crlf = old is not None and b"\r\n" in old
             data = (text.replace("\n", "\r\n") if crlf else text).encode()
-            _write_file(path / PLAN_FILE, data)
+            if data != old:
+                # Changed and changed back (a tick undone) writes nothing.
+                _write_file(path / PLAN_FILE, data)
             spec_sha = sha256(bytes(spec)) if spec is not None else ""
             if spec is not None and (link is None or spec_sha != link.synced_spec_sha256):
                 _write_file(path / SPEC_FILE, bytes(spec))
@@ -402,7 +404,7 @@ def dirty(root: Path, paths: list[Path]) -> list[Path]:
     """Which of `paths` have changes git has not committed."""
     if not paths:
         return []
-    result = _git(root, "status", "--porcelain", "--", *map(str, paths))
+    result = _git(root, "status", "--porcelain", "--untracked-files=all", "--", *map(str, paths))
     top = git_top(root)
     return [top / line[3:] for line in result.stdout.splitlines() if line[3:]]
 
@@ -411,7 +413,8 @@ def commit(root: Path, steps: list[Step]) -> str:
     """Commit the files the steps wrote, with a message naming the plans and who changed
     them; return the commit's id ("" when nothing was written). Never pushes."""
     written = [path for step in steps if not step.failed for path in step.writes]
-    written = [path for path in written if path.exists()]
+    # Only what git sees changed: a file written as it already was is not a change.
+    written = dirty(root, [path for path in written if path.exists()])
     if not written:
         return ""
     names = []

@@ -305,3 +305,26 @@ def test_a_conflict_is_resolved_by_taking_a_side(fixes, engineer, side):
         assert "App side" in (path / "plan.md").read_text()
     assert FixFolder.objects.get().conflict_text == ""
     assert sync(fixes)[1].count("in sync") == 1
+
+
+def test_a_change_undone_in_the_app_writes_and_commits_nothing(repo, fixes, engineer):
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "plan")
+    sync(fixes, "--commit")
+    plan = Plan.objects.get()
+    # Once written by the app, the file is in the download's own form.
+    operations.add_log_entry(plan.pk, update="Canary", user=engineer)
+    assert sync(fixes, "--commit")[0]
+    written = (path / "plan.md").stat().st_mtime_ns
+    count = commits(repo)
+    item = plan.checklist_items.first()
+    for done in (not item.done, item.done):
+        operations.set_item_done(plan.pk, item.kind, item.pk, done=done, user=engineer)
+
+    ok, out, _ = sync(fixes, "--commit")
+
+    assert ok, out
+    assert (path / "plan.md").stat().st_mtime_ns == written
+    assert commits(repo) == count
+    assert sync(fixes)[1].count("in sync") == 1
