@@ -52,7 +52,12 @@ class DashboardFilterForm(LabelsWithoutColons, forms.Form):
     show = forms.ChoiceField(
         label="Show",
         required=False,
-        choices=[("", "Every plan"), ("mine", "With my open items"), ("overdue", "Overdue")],
+        choices=[
+            ("", "Every plan"),
+            ("mine", "With my open items"),
+            ("overdue", "Overdue"),
+            ("archived", "Archived (folder gone)"),
+        ],
     )
 
 

@@ -597,6 +597,7 @@ class FixFolder(models.Model):
     synced_version = models.PositiveBigIntegerField()
     # Changed on both sides: the file's text found then, kept until an engineer chooses.
     conflict_text = models.TextField(blank=True)
+    conflict_sha256 = models.CharField(max_length=64, blank=True)
     conflict_at = models.DateTimeField(null=True, blank=True)
     # Why the file could not be imported at the last sync ("line 12: ..."), if it could not.
     import_error = models.CharField(max_length=500, blank=True)

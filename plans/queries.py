@@ -22,9 +22,11 @@ def dashboard_plans(
     *, q: str = "", status: str = "", priority: str = "", show: str = "", owner: str = ""
 ) -> QuerySet[Plan]:
     """Plans newest first, filtered, with what a row of the list shows. `show` is "mine"
-    (plans with an open task or step `owner` owns) or "overdue"."""
+    (plans with an open task or step `owner` owns), "overdue", or "archived" (plans whose
+    fix folder left the repository, which the others leave out)."""
     now = timezone.now()
     plans = Plan.objects.order_by("-created", "-id")
+    plans = plans.filter(archived_at__isnull=show != "archived")
     if show == "mine":
         plans = plans.filter(dues.owned_open(owner))
     elif show == "overdue":

@@ -287,7 +287,9 @@ class Sync:
             self._write(step.plan.pk, path, None, now, name=step.name)
         elif step.action == "conflict" and folder is not None:
             FixFolder.objects.filter(pk=link.pk).update(
-                conflict_text=folder.text, conflict_at=link.conflict_at or now
+                conflict_text=folder.text,
+                conflict_sha256=sha256(folder.data),
+                conflict_at=link.conflict_at or now,
             )
         elif step.action == "archived":
             with changing(link.plan_id, user) as change:
@@ -306,6 +308,7 @@ class Sync:
             "synced_spec_sha256": sha256(folder.spec),
             "synced_version": plan.version,
             "conflict_text": "",
+            "conflict_sha256": "",
             "conflict_at": None,
             "import_error": "",
             "missing_since": None,
@@ -337,6 +340,7 @@ class Sync:
                 "synced_spec_sha256": spec_sha,
                 "synced_version": version,
                 "conflict_text": "",
+                "conflict_sha256": "",
                 "conflict_at": None,
                 "import_error": "",
                 "missing_since": None,
@@ -346,6 +350,54 @@ class Sync:
             else:
                 FixFolder.objects.filter(pk=link.pk).update(**synced)
                 Plan.objects.filter(pk=plan_id).update(archived_at=None)
+
+
+class NoConflict(Exception):
+    """The plan's folder is not in conflict (any more): nothing to choose."""
+
+
+def resolve(plan_id: int, *, take: str, user=None) -> None:
+    """End a conflict from the app: `take` "file" replaces the plan by the file's text as
+    the sync found it; "app" keeps the plan, and the next sync writes it over the file.
+
+    Either way the file as found counts as synced, so a file changed again since is a
+    change the next sync sees. Raises NoConflict, or PlanFormatError from the importer.
+    """
+    with transaction.atomic():
+        link = FixFolder.objects.select_for_update().filter(plan_id=plan_id).first()
+        if link is None or not link.conflict_text:
+            raise NoConflict
+        if take == "file":
+            replace_plan(
+                plan_id,
+                parse_plan(link.conflict_text).document,
+                user=user,
+                source=f"{link.name}/{PLAN_FILE}, chosen over the app's version",
+            )
+        else:
+            with changing(plan_id, user) as change:
+                change.record(
+                    ChangeKind.FIELD,
+                    "Fix folder",
+                    field="Conflict",
+                    after=f"the app's version kept over {link.name}/{PLAN_FILE}",
+                )
+        synced = {
+            "synced_text": link.conflict_text,
+            "synced_sha256": link.conflict_sha256,
+            "conflict_text": "",
+            "conflict_sha256": "",
+            "conflict_at": None,
+        }
+        if take == "file":
+            synced["synced_version"] = Plan.objects.values_list("version", flat=True).get(
+                pk=plan_id
+            )
+        else:
+            # The version as it was before this choice, so the next sync sees the app's
+            # side changed and writes it.
+            synced["synced_version"] = link.synced_version
+        FixFolder.objects.filter(pk=link.pk).update(**synced)
 
 
 def _write_file(path: Path, data: bytes) -> None:

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_http_methods
 from plans.forms import LoginForm
 from plans.views import (
     dashboard,
+    fix_folder,
     history,
     live,
     log,
@@ -68,6 +69,11 @@ urlpatterns = [
     path("plans/<id:plan_id>/live/", live.plan_live, name="plan_live"),
     path("plans/<id:plan_id>/events/", live.plan_events, name="plan_events"),
     path("plans/<id:plan_id>/status/", status.change_status, name="plan_status"),
+    path(
+        "plans/<id:plan_id>/fix-folder/resolve/",
+        fix_folder.resolve_conflict,
+        name="fix_folder_resolve",
+    ),
     path("plans/<id:plan_id>/log/", log.add_log_entry, name="plan_log"),
     path("plans/<id:plan_id>/sections/<str:name>/", sections.section_show, name="section"),
     path(

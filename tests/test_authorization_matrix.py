@@ -52,6 +52,11 @@ MATRIX = {
     ),
     "plan_status": (lambda o: {"plan_id": o["plan"].pk}, {"POST": (LOGIN, 403, 422, LOGIN)}),
     "plan_log": (lambda o: {"plan_id": o["plan"].pk}, {"POST": (LOGIN, 403, 422, LOGIN)}),
+    # Without a side to take: 400.
+    "fix_folder_resolve": (
+        lambda o: {"plan_id": o["plan"].pk},
+        {"POST": (LOGIN, 403, 400, LOGIN)},
+    ),
     "share_link_create": (
         lambda o: {"plan_id": o["plan"].pk},
         {"POST": (LOGIN, 403, 200, LOGIN)},

@@ -110,6 +110,7 @@ READS = {
     "plan_spec_download": lambda c, o: [],
     "plan_status": lambda c, o: [forms.StatusForm],
     "plan_log": lambda c, o: [forms.LogEntryForm],
+    "fix_folder_resolve": lambda c, o: ["take", "confirm"],
     "share_link_create": lambda c, o: [forms.ShareLinkForm],
     "share_link_revoke": lambda c, o: [],
     "stakeholder": lambda c, o: [],

@@ -328,3 +328,79 @@ def test_a_change_undone_in_the_app_writes_and_commits_nothing(repo, fixes, engi
     assert (path / "plan.md").stat().st_mtime_ns == written
     assert commits(repo) == count
     assert sync(fixes)[1].count("in sync") == 1
+
+
+def conflict(fixes, engineer) -> tuple[Path, Plan, str]:
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+    sync(fixes)
+    plan = Plan.objects.get()
+    operations.add_log_entry(plan.pk, update="App side", user=engineer)
+    file_side = DEMO.replace("**Status:** In Progress", "**Status:** In Review")
+    (path / "plan.md").write_text(file_side)
+    assert not sync(fixes)[0]
+    return path, plan, file_side
+
+
+def test_the_plan_page_shows_its_folder_and_state(alice, fixes, engineer):
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+    sync(fixes)
+    plan = Plan.objects.get()
+
+    page = alice.get(f"/plans/{plan.pk}/").text
+    assert "docs/fixes/INC-2041-checkout" in page and "In sync" in page
+    operations.add_log_entry(plan.pk, update="Here", user=engineer)
+    assert "Changed here" in alice.get(f"/plans/{plan.pk}/").text
+    (path / "plan.md").write_text(DEMO.replace("Progress", "Progresss"))
+    sync(fixes)
+    page = alice.get(f"/plans/{plan.pk}/").text
+    assert "Conflict" in page and "Take the file's version" in page
+
+
+@pytest.mark.parametrize("side", ["file", "app"])
+def test_an_engineer_ends_a_conflict_on_the_plan_page(alice, fixes, engineer, side):
+    path, plan, file_side = conflict(fixes, engineer)
+
+    asked = alice.post(f"/plans/{plan.pk}/fix-folder/resolve/", {"take": side})
+    assert asked.status_code == 200 and b"confirm" in asked.content
+    done = alice.post(
+        f"/plans/{plan.pk}/fix-folder/resolve/", {"take": side, "confirm": "yes"}, follow=True
+    )
+
+    assert done.status_code == 200 and "Conflict ended" in done.text
+    plan.refresh_from_db()
+    assert plan.status == ("in_review" if side == "file" else "in_progress")
+    ok, out, _ = sync(fixes)
+    assert ok, out
+    if side == "file":
+        assert "0 changed" in out and (path / "plan.md").read_text() == file_side
+    else:
+        assert "written from the app" in out and "App side" in (path / "plan.md").read_text()
+    assert sync(fixes)[1].count("in sync") == 1
+
+
+def test_ending_a_conflict_that_is_gone_or_with_no_side_says_so(alice, bob, fixes, engineer):
+    _path, plan, _ = conflict(fixes, engineer)
+    url = f"/plans/{plan.pk}/fix-folder/resolve/"
+
+    assert alice.post(url, {"take": "both", "confirm": "yes"}).status_code == 400
+    assert bob.post(url, {"take": "app", "confirm": "yes"}).status_code == 403
+    alice.post(url, {"take": "app", "confirm": "yes"})
+    again = alice.post(url, {"take": "file", "confirm": "yes"}, follow=True)
+    assert "There is no conflict to end" in again.text
+    assert Plan.objects.get().status == "in_progress"
+
+
+def test_archived_plans_leave_the_dashboard_for_their_own_filter(alice, fixes):
+    folder(fixes, "INC-2041-checkout", DEMO)
+    sync(fixes)
+    plan = Plan.objects.get()
+    import shutil
+
+    shutil.rmtree(fixes / "INC-2041-checkout")
+    sync(fixes)
+
+    assert plan.fix_name not in alice.get("/").text
+    archived = alice.get("/?show=archived")
+    assert archived.status_code == 200 and plan.fix_name in archived.text
+    page = alice.get(f"/plans/{plan.pk}/").text
+    assert "Archived" in page and "gone from the repository" in page

@@ -178,7 +178,7 @@ def plan_context(plan: Plan, editor: bool, *, open_add=None, log_page=1, **extra
 
 def render_plan_page(request, plan_id: int, *, status: int = 200, **extra):
     """The whole plan page; `extra` carries a failed action's open form and messages."""
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = get_object_or_404(Plan.objects.select_related("fix_folder"), pk=plan_id)
     editor = can_edit(request.user)
     log_page = log_page_number(request.GET.get("log_page"))
     context = plan_context(plan, editor, log_page=log_page, **extra)
