@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -101,7 +101,9 @@ def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 @contextmanager
 def locked(root: Path) -> Iterator[None]:
-    """One sync of a directory at a time, on this machine: a second one is refused."""
+    """One sync of a directory at a time: a second one is refused. On this machine, a file
+    lock; on PostgreSQL, also a lock in the database named after the tree, so a run from
+    another machine (another clone of the repository) is refused too."""
     key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"fixtracker-sync-{key}.lock"
     with path.open("a") as lock:
@@ -110,9 +112,28 @@ def locked(root: Path) -> Iterator[None]:
         except BlockingIOError:
             raise SyncRefused(f"another sync_fixes is running on {root}") from None
         try:
-            yield
+            with _database_lock(tree_of(root)):
+                yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _database_lock(tree: str) -> Iterator[None]:
+    if connection.vendor != "postgresql":
+        # SQLite is a file on this machine: the file lock above is every run there is.
+        yield
+        return
+    key = int(hashlib.sha256(f"fixtracker-sync {tree}".encode()).hexdigest()[:15], 16)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        if not cursor.fetchone()[0]:
+            raise SyncRefused(f"another sync_fixes is running on {tree}, from another machine")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 class Sync:

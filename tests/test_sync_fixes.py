@@ -1,5 +1,6 @@
 """`manage.py sync_fixes`: plans and fix folders in real temporary git repositories."""
 
+import hashlib
 import io
 import subprocess
 from pathlib import Path
@@ -404,3 +405,47 @@ def test_archived_plans_leave_the_dashboard_for_their_own_filter(alice, fixes):
     assert archived.status_code == 200 and plan.fix_name in archived.text
     page = alice.get(f"/plans/{plan.pk}/").text
     assert "Archived" in page and "gone from the repository" in page
+
+
+def test_a_dry_run_says_what_it_would_do_and_does_nothing(fixes, engineer):
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+    sync(fixes)
+    plan = Plan.objects.get()
+    operations.add_log_entry(plan.pk, update="Not yet written", user=engineer)
+    folder(fixes, "INC-7-filled", FILLED)
+
+    ok, out, _ = sync(fixes, "--dry-run")
+
+    assert ok
+    assert "INC-2041-checkout: would be written from the app" in out
+    assert "INC-7-filled: would be created" in out and "Dry run" in out
+    assert "Not yet written" not in (path / "plan.md").read_text()
+    assert Plan.objects.count() == 1
+
+
+def test_a_run_from_another_machine_is_refused_on_postgresql(fixes):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the database's own lock is PostgreSQL's")
+    import psycopg
+
+    folder(fixes, "INC-2041-checkout", DEMO)
+    database = connection.settings_dict
+    # Another machine's run: the same tree (docs/fixes), another connection, holding it.
+    other = psycopg.connect(
+        dbname=database["NAME"],
+        user=database["USER"],
+        host=database["HOST"],
+        port=database["PORT"] or 5432,
+        autocommit=True,
+    )
+    key = int(hashlib.sha256(b"fixtracker-sync docs/fixes").hexdigest()[:15], 16)
+    other.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        ok, _, err = sync(fixes)
+    finally:
+        other.close()
+
+    assert not ok and "from another machine" in err
+    assert not Plan.objects.exists()

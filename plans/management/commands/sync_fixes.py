@@ -37,13 +37,26 @@ class Command(BaseCommand):
             help="resolve FOLDER's conflict with the app's version (may be repeated)",
         )
         parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="say what the sync would do, and do nothing",
+        )
+        parser.add_argument(
             "--commit",
             action="store_true",
             help="commit the files written (DIR must be in a git working tree); never pushes",
         )
 
     def handle(
-        self, *args, directory: Path, create_folders, commit: bool, take_file, take_app, **options
+        self,
+        *args,
+        directory: Path,
+        create_folders,
+        commit: bool,
+        take_file,
+        take_app,
+        dry_run,
+        **options,
     ):
         if both := set(take_file) & set(take_app):
             raise CommandError(f"{', '.join(sorted(both))}: take the file's version or the app's")
@@ -56,6 +69,9 @@ class Command(BaseCommand):
             )
             with locked(sync.root):
                 steps = sync.plan()
+                if dry_run:
+                    self._report(sync, steps, "", dry_run=True)
+                    return
                 if commit:
                     self._check_tree(sync, steps)
                 steps = sync.apply(steps)
@@ -78,12 +94,12 @@ class Command(BaseCommand):
     def _commit(self, sync: Sync, steps) -> str:
         return commit(sync.root, steps)
 
-    def _report(self, sync: Sync, steps, made: str) -> None:
+    def _report(self, sync: Sync, steps, made: str, *, dry_run: bool = False) -> None:
         for path, why in sync.skipped:
             self.stderr.write(f"{path.name}: skipped, {why}")
         changed = 0
         for step in steps:
-            line = f"{step.name}: {step.action}"
+            line = f"{step.name}: {'would be ' if dry_run else ''}{step.action}"
             if step.failed:
                 self.stderr.write(f"{line}: {step.detail}" if step.detail else line)
             elif step.action != "in sync":
@@ -94,6 +110,7 @@ class Command(BaseCommand):
             f"{sum(s.action == 'in sync' for s in steps)} in sync, "
             f"{sum(s.failed for s in steps)} failed or in conflict."
             + (f" Committed {made[:12]}." if made else "")
+            + (" Dry run: nothing was written." if dry_run else "")
         )
         if any(step.failed for step in steps):
             raise CommandError("some folders did not sync; see above")
