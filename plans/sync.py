@@ -477,9 +477,11 @@ def dirty(root: Path, paths: list[Path]) -> list[Path]:
     """Which of `paths` have changes git has not committed."""
     if not paths:
         return []
-    result = _git(root, "status", "--porcelain", "--untracked-files=all", "--", *map(str, paths))
+    # -z: paths as they are, NUL-separated; without it git quotes spaces and non-ASCII.
+    status = ["status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", "--"]
+    result = _git(root, *status, *map(str, paths))
     top = git_top(root)
-    return [top / line[3:] for line in result.stdout.splitlines() if line[3:]]
+    return [top / entry[3:] for entry in result.stdout.split("\0") if entry[3:]]
 
 
 def commit(root: Path, steps: list[Step]) -> str:

@@ -449,3 +449,18 @@ def test_a_run_from_another_machine_is_refused_on_postgresql(fixes):
 
     assert not ok and "from another machine" in err
     assert not Plan.objects.exists()
+
+
+def test_folders_with_spaces_and_accents_commit(repo, fixes, engineer):
+    path = folder(fixes, "INC 9 café — retry", DEMO)
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "plan")
+    sync(fixes)
+    operations.add_log_entry(Plan.objects.get().pk, update="Spaced", user=engineer)
+
+    ok, _, err = sync(fixes, "--commit")
+
+    assert ok, err
+    assert "Spaced" in (path / "plan.md").read_text()
+    assert git(repo, "status", "--porcelain") == ""
+    assert "Spaced" in git(repo, "show", "HEAD")
