@@ -53,7 +53,7 @@ class DashboardFilterForm(LabelsWithoutColons, forms.Form):
         label="Show",
         required=False,
         choices=[
-            ("", "Every plan"),
+            ("", "Every plan not archived"),
             ("mine", "With my open items"),
             ("overdue", "Overdue"),
             ("archived", "Archived (folder gone)"),

@@ -582,9 +582,10 @@ class FixFolder(models.Model):
 
     plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="fix_folder")
     # The folder's name in the synced directory: "INC-7-retry-storm".
-    name = models.CharField(max_length=255, unique=True)
-    # Which directory: its path in its git working tree ("docs/fixes"), the same in every
-    # clone; outside git, its absolute path. Only a sync of the same tree archives a plan
+    name = models.CharField(max_length=255)
+    # Which directory: its repository (the origin remote's URL, else the working tree's
+    # path) and its path there, "git@example.com:shop.git docs/fixes": the same in every
+    # clone. Outside git, its absolute path. Only a sync of the same tree archives a plan
     # whose folder it does not find.
     tree = models.CharField(max_length=1000)
     synced_at = models.DateTimeField()
@@ -598,6 +599,9 @@ class FixFolder(models.Model):
     # Changed on both sides: the file's text found then, kept until an engineer chooses.
     conflict_text = models.TextField(blank=True)
     conflict_sha256 = models.CharField(max_length=64, blank=True)
+    conflict_spec_sha256 = models.CharField(max_length=64, blank=True)
+    # The folder's spec.md then (None: it had none), for "Take the file's version".
+    conflict_spec = models.BinaryField(null=True, blank=True)
     conflict_at = models.DateTimeField(null=True, blank=True)
     # Why the file could not be imported at the last sync ("line 12: ..."), if it could not.
     import_error = models.CharField(max_length=500, blank=True)
@@ -605,7 +609,10 @@ class FixFolder(models.Model):
     missing_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["tree", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tree", "name"], name="fix_folder_tree_name")
+        ]
 
     def __str__(self):
         return self.name

@@ -217,25 +217,46 @@ def create_plan(doc, *, spec: bytes | None = None, user=None, source: str = "") 
     return plan
 
 
-def replace_plan(plan_id: int, doc, *, spec: bytes | None = None, user=None, source: str = ""):
-    """The plan holds `doc`, read from its fix folder's plan.md, in place of what it held,
-    and `spec` (that folder's spec.md) if given; its id, history and share links stay.
+class StaleVersion(Exception):
+    """The plan changed since the version the caller decided on; nothing was changed."""
 
-    Raises Plan.DoesNotExist when the plan is gone.
+
+def replace_plan(
+    plan_id: int,
+    doc,
+    *,
+    spec: bytes | None = None,
+    drop_spec: bool = False,
+    user=None,
+    source: str = "",
+    expected_version: int | None = None,
+) -> int:
+    """The plan holds `doc`, read from its fix folder's plan.md, in place of what it held,
+    and `spec` (that folder's spec.md) if given, or no spec if `drop_spec`; its id, history
+    and share links stay. Returns the plan's new version.
+
+    Raises Plan.DoesNotExist when the plan is gone, and StaleVersion when it is no longer
+    at `expected_version`: someone changed it since the caller looked.
     """
     from plans.markdown.store import replace_document
     from plans.models import PlanSpec
 
     with changing(plan_id, user) as change:
         plan = Plan.objects.get(pk=plan_id)
+        if expected_version is not None and plan.version != expected_version:
+            raise StaleVersion
         before = plan.status
         replace_document(plan, doc)
         if spec is not None:
             PlanSpec.objects.update_or_create(plan=plan, defaults={"data": spec})
+        elif drop_spec:
+            PlanSpec.objects.filter(plan=plan).delete()
         change.record(ChangeKind.IMPORTED, "Fix folder", after=source)
         if plan.status != before:
             change.announce(*notify.status_events(change.actor, before, plan.status))
         change.timeline_moved = True
+    # `changing` moved it on by one, last.
+    return plan.version + 1
 
 
 def _log(plan_id: int, updates: list[str], user, now: datetime.datetime) -> list[ProgressLogEntry]:

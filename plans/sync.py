@@ -36,7 +36,7 @@ from plans.markdown import PlanFormatError, export_plan, import_plan
 from plans.markdown.encoding import decode
 from plans.markdown.import_ import parse_plan
 from plans.models import ChangeKind, FixFolder, HistoryEntry, Plan, PlanSpec
-from plans.operations import changing, lock_plan, replace_plan
+from plans.operations import StaleVersion, changing, lock_plan, replace_plan
 
 # The most lines of a conflict's diffs the report shows, each side.
 DIFF_LINES = 60
@@ -76,6 +76,8 @@ class Step:
     detail: str = ""
     # The files this step writes: known before it runs, for `--commit`'s check.
     writes: list[Path] = field(default_factory=list)
+    # The plan's version when the step was decided: changed since, the step does nothing.
+    version: int | None = None
 
     @property
     def failed(self) -> bool:
@@ -83,9 +85,13 @@ class Step:
 
 
 def tree_of(root: Path) -> str:
+    """Which directory this is, the same in every clone of its repository."""
     top = git_top(root)
     resolved = root.resolve()
-    return str(resolved.relative_to(top)) if top else str(resolved)
+    if top is None:
+        return str(resolved)
+    remote = _git(top, "config", "--get", "remote.origin.url", check=False).stdout.strip()
+    return f"{remote or top} {resolved.relative_to(top)}"
 
 
 def git_top(path: Path) -> Path | None:
@@ -149,6 +155,8 @@ class Sync:
         self.take_file, self.take_app = take_file, take_app
         if not directory.is_dir():
             raise SyncRefused(f"{directory} is not a folder")
+        # Absolute, so that git, run in the tree, finds the files wherever the run began.
+        directory = directory.absolute()
         self.single = present(directory / PLAN_FILE)
         self.root = directory.parent if self.single else directory
         self.tree = tree_of(self.root)
@@ -158,7 +166,8 @@ class Sync:
 
     def plan(self) -> list[Step]:
         """What the sync would do to each folder and plan; writes nothing."""
-        links = {link.name: link for link in FixFolder.objects.select_related("plan")}
+        mine = FixFolder.objects.filter(tree=self.tree).select_related("plan")
+        links = {link.name: link for link in mine}
         steps, found = [], []
         for path in self.folders:
             try:
@@ -167,10 +176,12 @@ class Sync:
                 reason = getattr(error, "strerror", None) or str(error)
                 steps.append(Step(path.name, "failed", link=links.get(path.name), detail=reason))
         present_names = {f.name for f in found} | {s.name for s in steps}
+        # Known folders no longer in the tree (a run on one folder looks for them too, to
+        # follow a rename; only a run on the whole directory archives).
         gone = [
             link
             for link in links.values()
-            if link.tree == self.tree and link.name not in present_names and not self.single
+            if link.name not in present_names and not present(self.root / link.name)
         ]
         for folder in found:
             link = links.get(folder.name)
@@ -180,14 +191,24 @@ class Sync:
                     gone.remove(link)
                     steps.append(Step(folder.name, "renamed", link=link, found=folder))
             steps.append(self._decide(folder, link))
-        for link in gone:
-            if link.missing_since is None:
-                steps.append(Step(link.name, "archived", link=link))
+        archiving = [link for link in gone if link.missing_since is None and not self.single]
+        if archiving and not found and not steps:
+            # An empty checkout, or the wrong directory, is not every fix deleted at once.
+            raise SyncRefused(
+                f"{self.root} holds no fix folder, and {len(archiving)} plan(s) synced from "
+                "this tree would be archived; nothing was done. Is it the right directory?"
+            )
+        steps += [Step(link.name, "archived", link=link) for link in archiving]
         if self.create_folders:
             steps += self._new_folders(present_names)
         return steps
 
     def _read(self, path: Path) -> Found:
+        for name in (PLAN_FILE, SPEC_FILE):
+            file = path / name
+            # A pipe or a device would hold the sync, and its lock, for as long as it likes.
+            if present(file) and not file.is_symlink() and not file.is_file():
+                raise ValueError(f"{name} is not a regular file")
         data = read_file(path / PLAN_FILE, MAX_IMPORT_BYTES)
         spec_path = path / SPEC_FILE
         spec = read_file(spec_path, SPEC_BYTES) if present(spec_path) else None
@@ -195,18 +216,32 @@ class Sync:
 
     def _renamed(self, folder: Found, gone: list[FixFolder]) -> FixFolder | None:
         """A known plan whose folder is gone and that this one holds: the same file, or the
-        same issue id."""
+        same issue id and fix name (a new fix for the same issue is a new plan)."""
         for link in gone:
             if link.synced_sha256 == sha256(folder.data):
                 return link
         try:
-            issue_id = parse_plan(folder.data).document.issue_id
+            doc = parse_plan(folder.data).document
         except PlanFormatError:
             return None
-        matches = [link for link in gone if issue_id and link.plan.issue_id == issue_id]
-        return matches[0] if len(matches) == 1 else None
+        same = [
+            link
+            for link in gone
+            if doc.issue_id
+            and (link.plan.issue_id, link.plan.fix_name) == (doc.issue_id, doc.fix_name)
+        ]
+        return same[0] if len(same) == 1 else None
 
     def _decide(self, folder: Found, link: FixFolder | None) -> Step:
+        try:
+            step = self._decided(folder, link)
+        except PlanFormatError as error:
+            detail = f"line {error.line}: {error.message}"
+            step = Step(folder.name, "failed", link=link, detail=detail)
+        step.version = link.plan.version if link is not None else None
+        return step
+
+    def _decided(self, folder: Found, link: FixFolder | None) -> Step:
         if link is None:
             return Step(folder.name, "created", found=folder)
         plan = link.plan
@@ -221,7 +256,7 @@ class Sync:
             file_changed = False
         if file_changed and app_changed:
             ours = export_plan(plan.pk)
-            if _lines(ours) == _lines(folder.text):
+            if _lines(ours) == _lines(folder.text) and _spec_sha(plan) == sha256(folder.spec):
                 return Step(folder.name, "same on both sides", link=link, found=folder)
             detail = conflict_report(link.synced_text, folder.text, ours)
             return Step(folder.name, "conflict", link=link, found=folder, detail=detail)
@@ -229,21 +264,23 @@ class Sync:
             return Step(folder.name, "updated from the file", link=link, found=folder)
         if app_changed:
             writes = [folder.path / PLAN_FILE]
-            if _spec_sha(plan) != link.synced_spec_sha256:
+            if _spec_sha(plan) not in ("", sha256(folder.spec)):
                 writes.append(folder.path / SPEC_FILE)
             return Step(folder.name, "written from the app", link=link, found=folder, writes=writes)
         if link.missing_since:
             return Step(folder.name, "back in the tree", link=link, found=folder)
         if link.import_error or link.conflict_text:
-            # The file is as it was when it could not be taken: still so.
-            return Step(folder.name, "conflict" if link.conflict_text else "failed", link=link)
+            # Both sides as the last sync left them (a broken file put back, a conflict
+            # ended meanwhile): nothing stands in the way any more.
+            return Step(folder.name, "same on both sides", link=link, found=folder)
         return Step(folder.name, "in sync", link=link, found=folder)
 
     def _new_folders(self, taken: set[str]) -> list[Step]:
         steps = []
         for plan in Plan.objects.filter(fix_folder__isnull=True, archived_at__isnull=True):
             name = folder_name(plan)
-            if name in taken or FixFolder.objects.filter(name=name).exists():
+            taken_here = FixFolder.objects.filter(tree=self.tree, name=name).exists()
+            if name in taken or taken_here or present(self.root / name):
                 name = f"{name}-{plan.pk}"
             taken.add(name)
             writes = [self.root / name / PLAN_FILE]
@@ -261,6 +298,9 @@ class Sync:
                 step.action, step.detail = "failed", f"line {error.line}: {error.message}"
                 if step.link is not None:
                     FixFolder.objects.filter(pk=step.link.pk).update(import_error=step.detail[:500])
+            except StaleVersion:
+                step.action = "failed"
+                step.detail = "the plan changed in the app while the sync ran; run it again"
             except (OSError, ValueError) as error:
                 step.action = "failed"
                 step.detail = getattr(error, "strerror", None) or str(error)
@@ -279,6 +319,7 @@ class Sync:
             )
         elif step.action == "renamed":
             with changing(link.plan_id, user) as change:
+                version = Plan.objects.values_list("version", flat=True).get(pk=link.plan_id)
                 change.record(
                     ChangeKind.FIELD,
                     "Fix folder",
@@ -286,30 +327,47 @@ class Sync:
                     before=link.name,
                     after=folder.name,
                 )
-                FixFolder.objects.filter(pk=link.pk).update(name=folder.name, tree=self.tree)
+                moved = {"name": folder.name, "tree": self.tree}
+                if version == link.synced_version:
+                    # Following the folder is not a change for the sync to write back.
+                    moved["synced_version"] = link.synced_version = version + 1
+                FixFolder.objects.filter(pk=link.pk).update(**moved)
             link.name = folder.name
         elif step.action == "updated from the file":
             document = parse_plan(folder.data).document
-            replace_plan(
-                link.plan_id,
-                document,
-                spec=folder.spec,
-                user=user,
-                source=f"{folder.name}/{PLAN_FILE}",
-            )
-            self._mark(link, folder, now)
+            expected = step.version if folder.name in self.take_file else link.synced_version
+            with transaction.atomic():
+                # As decided, or not at all: an edit made in the app since is never lost.
+                version = replace_plan(
+                    link.plan_id,
+                    document,
+                    spec=folder.spec,
+                    # The repository deleted the spec.md it had: so does the plan.
+                    drop_spec=folder.spec is None and bool(link.synced_spec_sha256),
+                    user=user,
+                    source=f"{folder.name}/{PLAN_FILE}",
+                    expected_version=expected,
+                )
+                synced = self._synced(folder, link.plan, now)
+                synced["synced_version"] = version
+                FixFolder.objects.filter(pk=link.pk).update(**synced)
+                Plan.objects.filter(pk=link.plan_id).update(archived_at=None)
         elif step.action in ("same on both sides", "back in the tree"):
             self._mark(link, folder, now)
         elif step.action == "written from the app":
-            self._write(link.plan_id, folder.path, folder.data, now, link=link)
+            self._write(link.plan_id, folder.path, folder.data, now, link=link, found=folder)
         elif step.action == "folder created":
             path = self.root / step.name
             path.mkdir(parents=True, exist_ok=False)
             self._write(step.plan.pk, path, None, now, name=step.name)
         elif step.action == "conflict" and folder is not None:
-            FixFolder.objects.filter(pk=link.pk).update(
+            # Unless the conflict was ended on the plan page since this run looked.
+            unchanged = {"synced_sha256": link.synced_sha256, "synced_version": link.synced_version}
+            FixFolder.objects.filter(pk=link.pk, **unchanged).update(
                 conflict_text=folder.text,
                 conflict_sha256=sha256(folder.data),
+                conflict_spec_sha256=sha256(folder.spec),
+                conflict_spec=folder.spec,
                 conflict_at=link.conflict_at or now,
             )
         elif step.action == "archived":
@@ -321,6 +379,8 @@ class Sync:
                 FixFolder.objects.filter(pk=link.pk).update(missing_since=now)
 
     def _synced(self, folder: Found, plan: Plan, now) -> dict:
+        """Both sides as they are now recorded as synced: the file as found, the plan at
+        its current version (a caller that changed it sets the version it made)."""
         plan.refresh_from_db(fields=["version"])
         return {
             "synced_at": now,
@@ -330,6 +390,8 @@ class Sync:
             "synced_version": plan.version,
             "conflict_text": "",
             "conflict_sha256": "",
+            "conflict_spec_sha256": "",
+            "conflict_spec": None,
             "conflict_at": None,
             "import_error": "",
             "missing_since": None,
@@ -339,11 +401,19 @@ class Sync:
         FixFolder.objects.filter(pk=link.pk).update(**self._synced(folder, link.plan, now))
         Plan.objects.filter(pk=link.plan_id).update(archived_at=None)
 
-    def _write(self, plan_id: int, path: Path, old: bytes | None, now, *, link=None, name=""):
-        """Write the plan's download as path/plan.md (and its spec.md if it changed here),
-        in the old file's line endings; record both sides as synced."""
+    def _write(
+        self, plan_id: int, path: Path, old: bytes | None, now, *, link=None, name="", found=None
+    ):
+        """Write the plan's download as path/plan.md (and its spec.md where the file's
+        differs), in the old file's line endings; record both sides as synced. The plan is
+        locked meanwhile, so what is written is the version recorded."""
         with transaction.atomic():
             version = lock_plan(plan_id)
+            if found is not None and (
+                _current(path / PLAN_FILE) != found.data or _current(path / SPEC_FILE) != found.spec
+            ):
+                # Saved after this run read it: the next run sees the change, and decides.
+                raise SyncRaced("the file changed while the sync ran; run it again")
             text = export_plan(plan_id)
             spec = PlanSpec.objects.filter(plan_id=plan_id).values_list("data", flat=True).first()
             crlf = old is not None and b"\r\n" in old
@@ -352,7 +422,7 @@ class Sync:
                 # Changed and changed back (a tick undone) writes nothing.
                 _write_file(path / PLAN_FILE, data)
             spec_sha = sha256(bytes(spec)) if spec is not None else ""
-            if spec is not None and (link is None or spec_sha != link.synced_spec_sha256):
+            if spec is not None and spec_sha != sha256(found.spec if found else None):
                 _write_file(path / SPEC_FILE, bytes(spec))
             synced = {
                 "synced_at": now,
@@ -362,6 +432,8 @@ class Sync:
                 "synced_version": version,
                 "conflict_text": "",
                 "conflict_sha256": "",
+                "conflict_spec_sha256": "",
+                "conflict_spec": None,
                 "conflict_at": None,
                 "import_error": "",
                 "missing_since": None,
@@ -388,10 +460,13 @@ def resolve(plan_id: int, *, take: str, user=None) -> None:
         link = FixFolder.objects.select_for_update().filter(plan_id=plan_id).first()
         if link is None or not link.conflict_text:
             raise NoConflict
+        spec = bytes(link.conflict_spec) if link.conflict_spec is not None else None
         if take == "file":
             replace_plan(
                 plan_id,
                 parse_plan(link.conflict_text).document,
+                spec=spec,
+                drop_spec=spec is None and bool(link.synced_spec_sha256),
                 user=user,
                 source=f"{link.name}/{PLAN_FILE}, chosen over the app's version",
             )
@@ -406,8 +481,12 @@ def resolve(plan_id: int, *, take: str, user=None) -> None:
         synced = {
             "synced_text": link.conflict_text,
             "synced_sha256": link.conflict_sha256,
+            # The file's spec.md as found: the app's, if it differs, is written next time.
+            "synced_spec_sha256": link.conflict_spec_sha256,
             "conflict_text": "",
             "conflict_sha256": "",
+            "conflict_spec_sha256": "",
+            "conflict_spec": None,
             "conflict_at": None,
         }
         if take == "file":
@@ -419,6 +498,14 @@ def resolve(plan_id: int, *, take: str, user=None) -> None:
             # side changed and writes it.
             synced["synced_version"] = link.synced_version
         FixFolder.objects.filter(pk=link.pk).update(**synced)
+
+
+class SyncRaced(ValueError):
+    """One side changed between the run's look and its write; that folder waits a run."""
+
+
+def _current(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -439,7 +526,10 @@ def _lines(text: str) -> list[str]:
 
 def folder_name(plan: Plan) -> str:
     """`<ISSUE>-<slug of fix name>`, as teams name their fix folders."""
-    parts = [slugify(plan.issue_id).upper(), slugify(plan.fix_name)]
+    parts = [
+        slugify(plan.issue_id, allow_unicode=True).upper(),
+        slugify(plan.fix_name, allow_unicode=True),
+    ]
     return "-".join(part for part in parts if part) or f"plan-{plan.pk}"
 
 
@@ -473,6 +563,20 @@ def authors(step: Step) -> list[str]:
     return sorted(set(entries.values_list("actor", flat=True)))
 
 
+def own_writes(steps: list[Step]) -> set[Path]:
+    """Files as the last sync wrote or read them, uncommitted since: a run without
+    --commit wrote them. Writing them again loses nothing, and the commit takes them."""
+    mine = set()
+    for step in steps:
+        if step.link is None or step.found is None:
+            continue
+        if sha256(step.found.data) == step.link.synced_sha256:
+            mine.add(step.found.path / PLAN_FILE)
+        if step.found.spec is not None and sha256(step.found.spec) == step.link.synced_spec_sha256:
+            mine.add(step.found.path / SPEC_FILE)
+    return mine
+
+
 def dirty(root: Path, paths: list[Path]) -> list[Path]:
     """Which of `paths` have changes git has not committed."""
     if not paths:
@@ -488,6 +592,7 @@ def commit(root: Path, steps: list[Step]) -> str:
     """Commit the files the steps wrote, with a message naming the plans and who changed
     them; return the commit's id ("" when nothing was written). Never pushes."""
     written = [path for step in steps if not step.failed for path in step.writes]
+    written += [path for path in own_writes(steps) if any(path in s.writes for s in steps)]
     # Only what git sees changed: a file written as it already was is not a change.
     written = dirty(root, [path for path in written if path.exists()])
     if not written:

@@ -146,3 +146,27 @@ def clock(monkeypatch):
     clock = Clock()
     monkeypatch.setattr(timezone, "now", clock)
     return clock
+
+
+# Fix folders in real temporary git repositories.
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    """A git repository with a commit and an empty docs/fixes (tests/test_sync_fixes.py)."""
+    from tests.test_sync_fixes import git
+
+    repo = tmp_path / "repo"
+    (repo / "docs" / "fixes").mkdir(parents=True)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "config", "user.name", "Dev")
+    git(repo, "config", "user.email", "dev@example.com")
+    (repo / "README.md").write_text("# Service\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "start")
+    return repo
+
+
+@pytest.fixture
+def fixes(repo) -> Path:
+    return repo / "docs" / "fixes"

@@ -27,24 +27,6 @@ def git(repo: Path, *args: str) -> str:
     return result.stdout
 
 
-@pytest.fixture
-def repo(tmp_path) -> Path:
-    repo = tmp_path / "repo"
-    (repo / "docs" / "fixes").mkdir(parents=True)
-    git(repo, "init", "--quiet", "--initial-branch=main")
-    git(repo, "config", "user.name", "Dev")
-    git(repo, "config", "user.email", "dev@example.com")
-    (repo / "README.md").write_text("# Service\n")
-    git(repo, "add", ".")
-    git(repo, "commit", "--quiet", "-m", "start")
-    return repo
-
-
-@pytest.fixture
-def fixes(repo) -> Path:
-    return repo / "docs" / "fixes"
-
-
 def folder(fixes: Path, name: str, text: str, spec: bytes | None = None) -> Path:
     path = fixes / name
     path.mkdir(exist_ok=True)
@@ -67,7 +49,7 @@ def commits(repo: Path) -> int:
     return int(git(repo, "rev-list", "--count", "HEAD"))
 
 
-def test_a_new_folder_becomes_a_plan_linked_to_it(fixes):
+def test_a_new_folder_becomes_a_plan_linked_to_it(repo, fixes):
     folder(fixes, "INC-2041-checkout-timeouts", DEMO, spec=b"# Spec\n")
 
     ok, out, _ = sync(fixes)
@@ -78,11 +60,9 @@ def test_a_new_folder_becomes_a_plan_linked_to_it(fixes):
     assert plan.issue_id == "INC-2041"
     assert bytes(PlanSpec.objects.get(plan=plan).data) == b"# Spec\n"
     link = FixFolder.objects.get()
-    assert (link.name, link.tree, link.plan_id) == (
-        "INC-2041-checkout-timeouts",
-        "docs/fixes",
-        plan.pk,
-    )
+    # The repository (no remote here: its path) and the folder's place in it.
+    tree = f"{repo.resolve()} docs/fixes"
+    assert (link.name, link.tree, link.plan_id) == ("INC-2041-checkout-timeouts", tree, plan.pk)
 
 
 def test_a_second_run_with_no_changes_writes_and_commits_nothing(repo, fixes):
@@ -203,21 +183,36 @@ def test_a_dirty_file_the_sync_would_write_refuses_the_commit(repo, fixes, engin
     git(repo, "commit", "--quiet", "-m", "plan")
     sync(fixes)
     plan = Plan.objects.get()
+    operations.add_log_entry(plan.pk, update="App side", user=engineer)
+    # Someone's edit, not committed, in conflict with the app; the app's side is chosen.
+    edited = DEMO.replace("**Status:** In Progress", "**Status:** In Review")
+    (path / "plan.md").write_text(edited)
+
+    ok, _, err = sync(fixes, "--take-app", "INC-2041-checkout", "--commit")
+
+    assert not ok
+    assert "not committed" in err and str(path / "plan.md") in err
+    assert (path / "plan.md").read_text() == edited  # nothing was written
+    assert commits(repo) == 2
+
+
+def test_its_own_uncommitted_write_is_committed_with_the_next(repo, fixes, engineer):
+    path = folder(fixes, "INC-2041-checkout", DEMO)
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "plan")
+    sync(fixes)
+    plan = Plan.objects.get()
     # A sync without --commit wrote the file; nobody committed it.
     operations.add_log_entry(plan.pk, update="First", user=engineer)
     assert sync(fixes)[0]
-    written = (path / "plan.md").read_text()
     operations.add_log_entry(plan.pk, update="Second", user=engineer)
 
     ok, _, err = sync(fixes, "--commit")
 
-    assert not ok
-    assert "not committed" in err and str(path / "plan.md") in err
-    assert (path / "plan.md").read_text() == written  # nothing was written
-    assert commits(repo) == 2
-    git(repo, "commit", "--quiet", "-am", "the first sync")
-    assert sync(fixes, "--commit")[0]
-    assert "Second" in (path / "plan.md").read_text() and commits(repo) == 4
+    assert ok, err
+    text = (path / "plan.md").read_text()
+    assert "First" in text and "Second" in text
+    assert git(repo, "status", "--porcelain") == "" and commits(repo) == 3
 
 
 def test_a_deleted_folder_archives_its_plan(repo, fixes):
@@ -393,8 +388,9 @@ def test_ending_a_conflict_that_is_gone_or_with_no_side_says_so(alice, bob, fixe
 
 def test_archived_plans_leave_the_dashboard_for_their_own_filter(alice, fixes):
     folder(fixes, "INC-2041-checkout", DEMO)
+    folder(fixes, "INC-7-filled", FILLED)
     sync(fixes)
-    plan = Plan.objects.get()
+    plan = Plan.objects.get(fix_folder__name="INC-2041-checkout")
     import shutil
 
     shutil.rmtree(fixes / "INC-2041-checkout")
@@ -440,7 +436,10 @@ def test_a_run_from_another_machine_is_refused_on_postgresql(fixes):
         port=database["PORT"] or 5432,
         autocommit=True,
     )
-    key = int(hashlib.sha256(b"fixtracker-sync docs/fixes").hexdigest()[:15], 16)
+    from plans.sync import tree_of
+
+    tree = tree_of(fixes)
+    key = int(hashlib.sha256(f"fixtracker-sync {tree}".encode()).hexdigest()[:15], 16)
     other.execute("SELECT pg_advisory_lock(%s)", [key])
     try:
         ok, _, err = sync(fixes)

@@ -1,10 +1,11 @@
 """`manage.py sync_fixes DIR`: plans and a tree of fix folders kept in step (`plans.sync`)."""
 
+import subprocess
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.sync import Sync, SyncRefused, commit, dirty, git_top, locked
+from plans.sync import Sync, SyncRefused, commit, dirty, git_top, locked, own_writes
 
 
 class Command(BaseCommand):
@@ -69,6 +70,7 @@ class Command(BaseCommand):
             )
             with locked(sync.root):
                 steps = sync.plan()
+                self._check_choices(steps, take_file, take_app)
                 if dry_run:
                     self._report(sync, steps, "", dry_run=True)
                     return
@@ -80,11 +82,24 @@ class Command(BaseCommand):
             raise CommandError(str(refused)) from None
         self._report(sync, steps, made)
 
+    def _check_choices(self, steps, take_file, take_app) -> None:
+        """A side taken for a folder that is not in conflict is a mistake: say so."""
+        chosen = {step.name: step for step in steps if step.link is not None}
+        for name in [*take_file, *take_app]:
+            step = chosen.get(name)
+            if step is None:
+                raise SyncRefused(f"--take-file/--take-app {name}: no such synced folder here")
+            if step.action not in ("updated from the file", "written from the app"):
+                raise SyncRefused(
+                    f"--take-file/--take-app {name}: it is not in conflict ({step.action})"
+                )
+
     def _check_tree(self, sync: Sync, steps) -> None:
         if git_top(sync.root) is None:
             raise SyncRefused(f"--commit: {sync.root} is not in a git working tree")
         writes = [path for step in steps for path in step.writes]
-        if unclean := dirty(sync.root, writes):
+        unclean = [path for path in dirty(sync.root, writes) if path not in own_writes(steps)]
+        if unclean:
             files = ", ".join(str(path) for path in unclean)
             raise SyncRefused(
                 f"--commit: these files have changes not committed, and the sync would "
@@ -92,7 +107,14 @@ class Command(BaseCommand):
             )
 
     def _commit(self, sync: Sync, steps) -> str:
-        return commit(sync.root, steps)
+        try:
+            return commit(sync.root, steps)
+        except subprocess.CalledProcessError as error:
+            # A hook refused it, say: the files are written and recorded as synced; the
+            # next run with --commit refuses until they are committed or put back.
+            said = (error.stderr or error.stdout or "").strip()
+            self.failed_commit = f"git failed: {said}"
+            return ""
 
     def _report(self, sync: Sync, steps, made: str, *, dry_run: bool = False) -> None:
         for path, why in sync.skipped:
@@ -112,5 +134,8 @@ class Command(BaseCommand):
             + (f" Committed {made[:12]}." if made else "")
             + (" Dry run: nothing was written." if dry_run else "")
         )
+        if failed_commit := getattr(self, "failed_commit", ""):
+            self.stderr.write(failed_commit)
+            raise CommandError("the files were written but not committed; see above")
         if any(step.failed for step in steps):
             raise CommandError("some folders did not sync; see above")
