@@ -59,6 +59,7 @@ class Command(BaseCommand):
         dry_run,
         **options,
     ):
+        self.failed_commit = ""
         if both := set(take_file) & set(take_app):
             raise CommandError(f"{', '.join(sorted(both))}: take the file's version or the app's")
         try:
@@ -110,8 +111,9 @@ class Command(BaseCommand):
         try:
             return commit(sync.root, steps)
         except subprocess.CalledProcessError as error:
-            # A hook refused it, say: the files are written and recorded as synced; the
-            # next run with --commit refuses until they are committed or put back.
+            # A hook refused it, say: the files are written and recorded as synced. They
+            # stay uncommitted until a run with --commit writes them again (its own
+            # writes, it commits them then) or someone commits them.
             said = (error.stderr or error.stdout or "").strip()
             self.failed_commit = f"git failed: {said}"
             return ""
@@ -134,8 +136,8 @@ class Command(BaseCommand):
             + (f" Committed {made[:12]}." if made else "")
             + (" Dry run: nothing was written." if dry_run else "")
         )
-        if failed_commit := getattr(self, "failed_commit", ""):
-            self.stderr.write(failed_commit)
+        if self.failed_commit:
+            self.stderr.write(self.failed_commit)
             raise CommandError("the files were written but not committed; see above")
         if any(step.failed for step in steps):
             raise CommandError("some folders did not sync; see above")
