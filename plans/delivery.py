@@ -346,10 +346,10 @@ def queue(delivery: Delivery, at: datetime.datetime) -> None:
 
 
 def queue_all(deliveries: list[Delivery]) -> None:
-    pending = [d for d in deliveries if d.state == DeliveryState.PENDING]
-    for delivery in pending:
+    """Queue the first attempt of new deliveries (all waiting: `plans.notify`)."""
+    for delivery in deliveries:
         queue(delivery, delivery.next_attempt_at)
-    Delivery.objects.bulk_update(pending, ["task_id"])
+    Delivery.objects.bulk_update(deliveries, ["task_id"])
 
 
 def attempt(delivery_id: int, number: int) -> str:

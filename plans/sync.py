@@ -315,7 +315,10 @@ class Sync:
             )
             step.plan = plan
             FixFolder.objects.create(
-                plan=plan, name=folder.name, tree=self.tree, **self._synced(folder, plan, now)
+                plan=plan,
+                name=folder.name,
+                tree=self.tree,
+                **self._synced(folder, now, plan.version),
             )
         elif step.action == "renamed":
             with changing(link.plan_id, user) as change:
@@ -348,18 +351,15 @@ class Sync:
                     source=f"{folder.name}/{PLAN_FILE}",
                     expected_version=expected,
                 )
-                synced = self._synced(folder, link.plan, now)
-                synced["synced_version"] = version
-                FixFolder.objects.filter(pk=link.pk).update(**synced)
-                Plan.objects.filter(pk=link.plan_id).update(archived_at=None)
+                self._mark(link, folder, now, version)
         elif step.action in ("same on both sides", "back in the tree"):
             self._mark(link, folder, now)
         elif step.action == "written from the app":
-            self._write(link.plan_id, folder.path, folder.data, now, link=link, found=folder)
+            self._write(link.plan_id, folder.path, now, link=link, found=folder)
         elif step.action == "folder created":
             path = self.root / step.name
             path.mkdir(parents=True, exist_ok=False)
-            self._write(step.plan.pk, path, None, now, name=step.name)
+            self._write(step.plan.pk, path, now, name=step.name)
         elif step.action == "conflict" and folder is not None:
             # Unless the conflict was ended on the plan page since this run looked.
             unchanged = {"synced_sha256": link.synced_sha256, "synced_version": link.synced_version}
@@ -378,32 +378,19 @@ class Sync:
                 Plan.objects.filter(pk=link.plan_id).update(archived_at=now)
                 FixFolder.objects.filter(pk=link.pk).update(missing_since=now)
 
-    def _synced(self, folder: Found, plan: Plan, now) -> dict:
-        """Both sides as they are now recorded as synced: the file as found, the plan at
-        its current version (a caller that changed it sets the version it made)."""
-        plan.refresh_from_db(fields=["version"])
-        return {
-            "synced_at": now,
-            "synced_text": folder.text,
-            "synced_sha256": sha256(folder.data),
-            "synced_spec_sha256": sha256(folder.spec),
-            "synced_version": plan.version,
-            "conflict_text": "",
-            "conflict_sha256": "",
-            "conflict_spec_sha256": "",
-            "conflict_spec": None,
-            "conflict_at": None,
-            "import_error": "",
-            "missing_since": None,
-        }
+    def _synced(self, folder: Found, now, version: int) -> dict:
+        """The file as found and the plan at `version`, recorded as in step."""
+        return in_step(folder.text, folder.data, sha256(folder.spec), version, now)
 
-    def _mark(self, link: FixFolder, folder: Found, now) -> None:
-        FixFolder.objects.filter(pk=link.pk).update(**self._synced(folder, link.plan, now))
+    def _mark(self, link: FixFolder, folder: Found, now, version: int | None = None) -> None:
+        """Record the folder as found in step with its plan, at `version` (a caller that
+        changed the plan gives the version it made; by default, the plan's now)."""
+        if version is None:
+            version = Plan.objects.values_list("version", flat=True).get(pk=link.plan_id)
+        FixFolder.objects.filter(pk=link.pk).update(**self._synced(folder, now, version))
         Plan.objects.filter(pk=link.plan_id).update(archived_at=None)
 
-    def _write(
-        self, plan_id: int, path: Path, old: bytes | None, now, *, link=None, name="", found=None
-    ):
+    def _write(self, plan_id: int, path: Path, now, *, link=None, name="", found=None):
         """Write the plan's download as path/plan.md (and its spec.md where the file's
         differs), in the old file's line endings; record both sides as synced. The plan is
         locked meanwhile, so what is written is the version recorded."""
@@ -416,6 +403,7 @@ class Sync:
                 raise SyncRaced("the file changed while the sync ran; run it again")
             text = export_plan(plan_id)
             spec = PlanSpec.objects.filter(plan_id=plan_id).values_list("data", flat=True).first()
+            old = found.data if found is not None else None
             crlf = old is not None and b"\r\n" in old
             data = (text.replace("\n", "\r\n") if crlf else text).encode()
             if data != old:
@@ -424,25 +412,38 @@ class Sync:
             spec_sha = sha256(bytes(spec)) if spec is not None else ""
             if spec is not None and spec_sha != sha256(found.spec if found else None):
                 _write_file(path / SPEC_FILE, bytes(spec))
-            synced = {
-                "synced_at": now,
-                "synced_text": text,
-                "synced_sha256": sha256(data),
-                "synced_spec_sha256": spec_sha,
-                "synced_version": version,
-                "conflict_text": "",
-                "conflict_sha256": "",
-                "conflict_spec_sha256": "",
-                "conflict_spec": None,
-                "conflict_at": None,
-                "import_error": "",
-                "missing_since": None,
-            }
+            synced = in_step(text, data, spec_sha, version, now)
             if link is None:
                 FixFolder.objects.create(plan_id=plan_id, name=name, tree=self.tree, **synced)
             else:
                 FixFolder.objects.filter(pk=link.pk).update(**synced)
                 Plan.objects.filter(pk=plan_id).update(archived_at=None)
+
+
+# A folder's conflict, cleared: ended on the page, or both sides in step again.
+NO_CONFLICT = {
+    "conflict_text": "",
+    "conflict_sha256": "",
+    "conflict_spec_sha256": "",
+    "conflict_spec": None,
+    "conflict_at": None,
+}
+
+
+def in_step(text: str, data: bytes, spec_sha: str, version: int, now) -> dict:
+    """A FixFolder's fields once file and plan are in step: the file's text and hashes and
+    the plan's version, and nothing standing in the way (a conflict, an import error, a
+    missing folder)."""
+    return {
+        "synced_at": now,
+        "synced_text": text,
+        "synced_sha256": sha256(data),
+        "synced_spec_sha256": spec_sha,
+        "synced_version": version,
+        **NO_CONFLICT,
+        "import_error": "",
+        "missing_since": None,
+    }
 
 
 class NoConflict(Exception):
@@ -483,11 +484,7 @@ def resolve(plan_id: int, *, take: str, user=None) -> None:
             "synced_sha256": link.conflict_sha256,
             # The file's spec.md as found: the app's, if it differs, is written next time.
             "synced_spec_sha256": link.conflict_spec_sha256,
-            "conflict_text": "",
-            "conflict_sha256": "",
-            "conflict_spec_sha256": "",
-            "conflict_spec": None,
-            "conflict_at": None,
+            **NO_CONFLICT,
         }
         if take == "file":
             synced["synced_version"] = Plan.objects.values_list("version", flat=True).get(
