@@ -13,14 +13,9 @@ from plans import operations
 from plans import sync as sync_module
 from plans.markdown import export_plan
 from plans.models import FixFolder, Plan, PlanSpec
-from tests.test_sync_fixes import DEMO, FILLED, commits, folder, git, sync
+from tests.test_sync_fixes import DEMO, FILLED, commit_all, commits, folder, git, sync
 
 pytestmark = pytest.mark.django_db
-
-
-def commit_all(repo, msg="c"):
-    git(repo, "add", "-A")
-    git(repo, "commit", "--quiet", "-m", msg)
 
 
 # ---------------------------------------------------------------- git / --commit

@@ -27,6 +27,11 @@ def git(repo: Path, *args: str) -> str:
     return result.stdout
 
 
+def commit_all(repo: Path, message: str = "plan") -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", message)
+
+
 def folder(fixes: Path, name: str, text: str, spec: bytes | None = None) -> Path:
     path = fixes / name
     path.mkdir(exist_ok=True)
@@ -67,8 +72,7 @@ def test_a_new_folder_becomes_a_plan_linked_to_it(repo, fixes):
 
 def test_a_second_run_with_no_changes_writes_and_commits_nothing(repo, fixes):
     folder(fixes, "INC-2041-checkout", DEMO)
-    git(repo, "add", ".")
-    git(repo, "commit", "--quiet", "-m", "plan")
+    commit_all(repo)
     assert sync(fixes, "--commit")[0]
     before = {p: p.stat().st_mtime_ns for p in fixes.rglob("*")}
     count, version = commits(repo), Plan.objects.get().version
@@ -101,8 +105,7 @@ def test_a_plan_md_changed_in_the_folder_updates_its_plan(fixes):
 
 def test_a_plan_changed_in_the_app_rewrites_its_plan_md(repo, fixes, engineer):
     path = folder(fixes, "INC-2041-checkout", DEMO)
-    git(repo, "add", ".")
-    git(repo, "commit", "--quiet", "-m", "plan")
+    commit_all(repo)
     sync(fixes)
     plan = Plan.objects.get()
     operations.add_log_entry(plan.pk, update="Canary at 5%", user=engineer)
@@ -179,8 +182,7 @@ def test_a_file_that_fails_to_import_is_reported_and_the_rest_sync(fixes):
 
 def test_a_dirty_file_the_sync_would_write_refuses_the_commit(repo, fixes, engineer):
     path = folder(fixes, "INC-2041-checkout", DEMO)
-    git(repo, "add", ".")
-    git(repo, "commit", "--quiet", "-m", "plan")
+    commit_all(repo)
     sync(fixes)
     plan = Plan.objects.get()
     operations.add_log_entry(plan.pk, update="App side", user=engineer)
@@ -198,8 +200,7 @@ def test_a_dirty_file_the_sync_would_write_refuses_the_commit(repo, fixes, engin
 
 def test_its_own_uncommitted_write_is_committed_with_the_next(repo, fixes, engineer):
     path = folder(fixes, "INC-2041-checkout", DEMO)
-    git(repo, "add", ".")
-    git(repo, "commit", "--quiet", "-m", "plan")
+    commit_all(repo)
     sync(fixes)
     plan = Plan.objects.get()
     # A sync without --commit wrote the file; nobody committed it.
@@ -305,8 +306,7 @@ def test_a_conflict_is_resolved_by_taking_a_side(fixes, engineer, side):
 
 def test_a_change_undone_in_the_app_writes_and_commits_nothing(repo, fixes, engineer):
     path = folder(fixes, "INC-2041-checkout", DEMO)
-    git(repo, "add", ".")
-    git(repo, "commit", "--quiet", "-m", "plan")
+    commit_all(repo)
     sync(fixes, "--commit")
     plan = Plan.objects.get()
     # Once written by the app, the file is in the download's own form.
@@ -452,8 +452,7 @@ def test_a_run_from_another_machine_is_refused_on_postgresql(fixes):
 
 def test_folders_with_spaces_and_accents_commit(repo, fixes, engineer):
     path = folder(fixes, "INC 9 café — retry", DEMO)
-    git(repo, "add", ".")
-    git(repo, "commit", "--quiet", "-m", "plan")
+    commit_all(repo)
     sync(fixes)
     operations.add_log_entry(Plan.objects.get().pk, update="Spaced", user=engineer)
 
